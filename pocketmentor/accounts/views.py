@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+from sesame.utils import get_user
+
+from pocketmentor.accounts.forms import LinkRequestForm
+from pocketmentor.accounts.models import User
+from pocketmentor.accounts.services import login_link_send
+
+ALL = ["GET", "POST"]
+
+
+@require_http_methods(ALL)
+@ratelimit(key="ip", rate="30/m", method=ALL)
+def link(request: HttpRequest) -> HttpResponse:
+    """Show a sign-in button for a valid link; sign in only on the POST.
+
+    Mail scanners open links to check them; a GET that signed in would use up the link.
+    """
+    token = request.POST.get("t") if request.method == "POST" else request.GET.get("t", "")
+    user = get_user(token or "", update_last_login=request.method == "POST")
+    if user is None:
+        if request.user.is_authenticated:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        context = {"form": LinkRequestForm(), "link_failed": True}
+        return render(request, "accounts/request_link.html", context, status=410)
+    if request.method == "GET":
+        return render(request, "accounts/confirm.html", {"token": token, "person": user})
+    login(request, user, backend="sesame.backends.ModelBackend")
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(ALL)
+@ratelimit(key="ip", rate="10/h", method="POST")
+@ratelimit(key="post:email", rate="5/h", method="POST")
+def request_link(request: HttpRequest) -> HttpResponse:
+    """Send a new sign-in link; say the same whether or not the address is known."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is not None:
+            login_link_send(user=user)
+        return render(request, "accounts/link_sent.html", {"email": email})
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/request_link.html", {"form": form}, status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Remember the chosen language on the person, or in a cookie before sign-in."""
+    code = request.POST.get("language", "")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    if check_for_language(code) and code in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            User.objects.filter(pk=request.user.pk).update(language=code)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax")
+    return response
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "accounts/rate_limited.html", status=429)

@@ -1,0 +1,202 @@
+"""The demo organization: a Norwegian municipality five weeks into its leadership program."""
+
+import datetime as dt
+import random
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from pocketmentor.accounts.models import User
+from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
+from pocketmentor.programs.models import Activity, Program
+from pocketmentor.programs.services import LIBRARY, program_import
+
+SLUG = "demo"
+PARTICIPANTS, GROUP_SIZE, WEEKS_DONE = 250, 10, 5
+# Share of participants active in program weeks 1..5: keen at first, settling near half.
+ACTIVE_SHARE = [0.84, 0.74, 0.64, 0.56, 0.5]
+FIRST = ["Kari", "Ola", "Ingrid", "Lars", "Silje", "Anders", "Marte", "Jonas", "Hanne", "Erik",
+         "Nora", "Henrik", "Tone", "Sindre", "Line", "Øyvind", "Camilla", "Bjørn", "Ida", "Magnus",
+         "Astrid", "Geir", "Hilde", "Trond", "Maren", "Espen", "Randi", "Kjetil", "Sunniva", "Amir",
+         "Fatima", "Tor", "Solveig", "Stian", "Linn", "Håkon", "Elin", "Rune", "Aud", "Jørgen"]  # fmt: skip
+LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
+        "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen",
+        "Johannessen", "Andreassen", "Jacobsen", "Dahl", "Jørgensen", "Henriksen", "Lund",
+        "Halvorsen", "Sørensen", "Jakobsen", "Moen", "Gundersen", "Iversen", "Strand", "Solberg",
+        "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen"]  # fmt: skip
+DEPARTMENTS = {
+    "nb": ["Oppvekst", "Helse og omsorg", "Teknisk", "Kultur og idrett", "Økonomi og stab"],
+    "en": ["Education", "Health and care", "Technical services", "Culture", "Finance and staff"],
+}
+REFLECTIONS = {
+    "nb": [
+        "Jeg merket at jeg ofte svarer før jeg har lyttet ferdig. Det vil jeg øve på.",
+        "Det var lettere enn jeg trodde. Teamet tok godt imot det.",
+        "Vi snakket om dette på personalmøtet, og flere kjente seg igjen.",
+        "Jeg ble usikker underveis, men samtalen ble bedre enn jeg fryktet.",
+        "Neste uke vil jeg prøve dette med en som er ny i jobben.",
+        "Jeg har tenkt mye på hvor sjelden jeg spør om tilbakemelding selv.",
+    ],
+    "en": [
+        "I noticed I often answer before I have finished listening. I want to practise that.",
+        "It was easier than I thought. The team took it well.",
+        "We talked about this at the staff meeting, and several people recognised it.",
+        "I felt unsure along the way, but the conversation went better than I feared.",
+        "Next week I will try this with someone who is new in the job.",
+        "I have thought a lot about how rarely I ask for feedback myself.",
+    ],
+}
+TEXT = {
+    "nb": {"org": "Fjordvik kommune", "group": "Gruppe", "kickoff": "Oppstartssamling",
+           "next": "Vårsamling", "place": "Fjordvik kulturhus"},
+    "en": {"org": "Fjordvik Municipality", "group": "Group", "kickoff": "Kick-off seminar",
+           "next": "Spring seminar", "place": "Fjordvik Culture House"},
+}  # fmt: skip
+
+
+class DemoRefused(Exception):
+    """The database holds other data: the demo never seeds over it."""
+
+
+def demo_people() -> dict[str, User] | None:
+    """The people whose sign-in links the demo prints, if the demo exists."""
+    org = Organization.objects.filter(slug=SLUG).first()
+    if org is None:
+        return None
+    admin = org.memberships.filter(role=Membership.Role.ADMIN).order_by("pk").first()
+    facilitator = org.memberships.filter(role=Membership.Role.FACILITATOR).order_by("pk").first()
+    participant = Enrollment.objects.filter(program__organization=org).order_by("pk").first()
+    return {
+        "admin": admin.user,
+        "facilitator": facilitator.user,
+        "participant": participant.user,
+    }
+
+
+@transaction.atomic
+def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
+    """Create the demo organization on an empty database; refuse when there is other data."""
+    if Organization.objects.exists() or User.objects.exists():
+        raise DemoRefused
+    rng = random.Random(seed)
+    text = TEXT[language]
+    org = Organization.objects.create(name=text["org"], slug=SLUG, language=language)
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(org.time_zone)).date()
+    program = program_import(
+        organization=org,
+        folder=LIBRARY / "leadership" / language,
+        # Week 5 opened two days ago: four weeks of history and this week under way.
+        start_date=today - dt.timedelta(days=7 * (WEEKS_DONE - 1) + 2),
+        state=Program.State.LIVE,
+    )
+    staff = [
+        ("hr@fjordvik.example", "Berit Solheim", Membership.Role.ADMIN),
+        ("coach@partner.example", "Jon Vang", Membership.Role.FACILITATOR),
+    ]
+    for email, name, role in staff:
+        # Until the studio and dashboards exist, the demo's staff work in Django's admin.
+        user = User.objects.create_user(
+            email, name=name, language=language, is_staff=True, is_superuser=True
+        )
+        Membership.objects.create(organization=org, user=user, role=role)
+    groups = Group.objects.bulk_create(
+        Group(program=program, name=f"{text['group']} {n}")
+        for n in range(1, PARTICIPANTS // GROUP_SIZE + 1)
+    )
+    _seminars(program, text)
+    enrollments = _participants(org, program, groups, language, rng)
+    _history(program, enrollments, groups, language, rng, now)
+    return org
+
+
+def _seminars(program: Program, text: dict) -> None:
+    kickoff = program.opens_at(1) - dt.timedelta(days=2)
+    upcoming = program.opens_at(9) + dt.timedelta(days=1)
+    for title, start in ((text["kickoff"], kickoff), (text["next"], upcoming)):
+        begins = start.replace(hour=9, minute=0)
+        Seminar.objects.create(
+            program=program,
+            title=title,
+            starts_at=begins,
+            ends_at=begins + dt.timedelta(days=1, hours=7),
+            place=text["place"],
+        )
+
+
+def _participants(org, program, groups, language, rng) -> list[Enrollment]:
+    names = [(f, last) for f in FIRST for last in LAST]
+    rng.shuffle(names)
+    users = User.objects.bulk_create(
+        User(email=f"leder{n:03d}@fjordvik.example", name=f"{first} {last}", language="")
+        for n, (first, last) in enumerate(names[:PARTICIPANTS], start=1)
+    )
+    for user in users:
+        user.set_unusable_password()
+    User.objects.bulk_update(users, ["password"])
+    departments = DEPARTMENTS[language]
+    Membership.objects.bulk_create(
+        Membership(
+            organization=org,
+            user=user,
+            role=Membership.Role.PARTICIPANT,
+            department=departments[n % len(departments)],
+        )
+        for n, user in enumerate(users)
+    )
+    enrolled_at = program.opens_at(1) - dt.timedelta(days=3)
+    return Enrollment.objects.bulk_create(
+        Enrollment(program=program, user=user, group=groups[n // GROUP_SIZE], enrolled_at=enrolled_at)
+        for n, user in enumerate(users)
+    )
+
+
+def _history(program, enrollments, groups, language, rng, now) -> None:
+    """Plausible responses for the weeks so far: groups differ, keenness fades, some return."""
+    units = list(program.units.prefetch_related("activities__options").order_by("number"))
+    group_factor = {g.pk: rng.uniform(0.75, 1.2) for g in groups}
+    responses, choices = [], []
+    for index, enrollment in enumerate(enrollments):
+        keenness = rng.uniform(0.6, 1.25) * group_factor[enrollment.group_id]
+        for week in range(1, WEEKS_DONE + 1):
+            # The first participant, whose link the demo prints, has this week still to do.
+            if index == 0 and week == WEEKS_DONE:
+                break
+            if rng.random() > min(0.98, ACTIVE_SHARE[week - 1] * keenness) and index != 0:
+                continue
+            start = program.opens_at(week)
+            end = min(program.opens_at(week + 1), now)
+            unit = units[week - 1]
+            for activity in unit.activities.all():
+                if rng.random() > (0.9 if activity.kind == Activity.Kind.REFLECTION else 0.75):
+                    continue
+                moment = start + (end - start) * rng.random()
+                response = Response(
+                    enrollment=enrollment,
+                    activity=activity,
+                    key=uuid.UUID(int=rng.getrandbits(128)),
+                    created_at=moment,
+                    updated_at=moment,
+                    text=rng.choice(REFLECTIONS[language]) if activity.takes_text else "",
+                    visibility=rng.choice(
+                        [Response.Visibility.PRIVATE] * 3 + [Response.Visibility.GROUP]
+                    ),
+                )
+                if activity.is_scale:
+                    response.value = min(5, max(1, round(rng.gauss(3.3, 0.9))))
+                responses.append(response)
+                options = list(activity.options.all())
+                if activity.kind == Activity.Kind.QUIZ:
+                    right = [o for o in options if o.is_correct]
+                    picked = right if rng.random() < 0.72 else [rng.choice(options)]
+                    choices.extend((response, o) for o in picked)
+                elif activity.kind == Activity.Kind.POLL and options:
+                    choices.append((response, rng.choice(options)))
+    Response.objects.bulk_create(responses, batch_size=1000)
+    through = Response.choices.through
+    through.objects.bulk_create(
+        (through(response_id=r.pk, option_id=o.pk) for r, o in choices), batch_size=1000
+    )

@@ -1,0 +1,70 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pocketmentor.learning.models import Response
+from pocketmentor.programs.models import Activity
+
+TEXT_LIMIT = 5000
+
+
+class ResponseForm(forms.Form):
+    """One activity's answer; the fields follow the kind of activity."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, activity: Activity, response: Response | None = None, **kwargs):
+        kwargs.setdefault("prefix", f"a{activity.pk}")
+        initial = {"key": uuid.uuid4()}
+        if response is not None:
+            initial |= {"text": response.text, "visibility": response.visibility}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.activity = activity
+        kind = activity.kind
+        if kind in (Activity.Kind.REFLECTION, Activity.Kind.TASK):
+            self.fields["text"] = forms.CharField(
+                label=_("Your reflection") if kind == Activity.Kind.REFLECTION else _("A note"),
+                required=kind == Activity.Kind.REFLECTION,
+                max_length=TEXT_LIMIT,
+                strip=True,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                error_messages={"required": _("Write a few words before you save.")},
+            )
+            self.fields["visibility"] = forms.ChoiceField(
+                label=_("Who can see it"),
+                choices=Response.Visibility.choices,
+                initial=Response.Visibility.PRIVATE,
+                widget=forms.RadioSelect,
+            )
+        elif kind == Activity.Kind.QUIZ or not activity.is_scale:
+            options = [(o.pk, o.text) for o in activity.options.all()]
+            many = kind == Activity.Kind.QUIZ and activity.multiple
+            field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
+            self.fields["choice"] = field_class(
+                label=_("Choose all that apply") if many else _("Choose one"),
+                choices=options,
+                coerce=int,
+                widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
+                error_messages={"required": _("Choose an answer first.")},
+            )
+        else:
+            self.fields["value"] = forms.TypedChoiceField(
+                label=_("Your answer"),
+                choices=[(v, str(v)) for v in activity.scale],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose a point on the scale first.")},
+            )
+
+    def answer(self) -> dict:
+        """The cleaned answer, as keyword arguments for `response_record`."""
+        data = self.cleaned_data
+        choice = data.get("choice")
+        return {
+            "key": data["key"],
+            "text": data.get("text", ""),
+            "value": data.get("value"),
+            "option_ids": choice if isinstance(choice, list) else [choice] if choice else [],
+            "visibility": data.get("visibility", Response.Visibility.PRIVATE),
+        }

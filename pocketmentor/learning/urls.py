@@ -1,0 +1,17 @@
+from django.urls import path
+
+from pocketmentor.learning import views
+
+app_name = "learning"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("o/<slug:org>/<slug:program>/", views.this_week, name="week"),
+    path("o/<slug:org>/<slug:program>/week/<int:number>/", views.unit, name="unit"),
+    path("o/<slug:org>/<slug:program>/progress/", views.progress, name="progress"),
+    path("o/<slug:org>/<slug:program>/reflections/", views.reflections, name="reflections"),
+    path(
+        "o/<slug:org>/<slug:program>/activities/<int:activity_id>/",
+        views.respond,
+        name="respond",
+    ),
+]

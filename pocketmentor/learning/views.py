@@ -1,0 +1,146 @@
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pocketmentor.learning import selectors
+from pocketmentor.learning.forms import ResponseForm
+from pocketmentor.learning.services import KeyConflict, response_record
+from pocketmentor.programs.models import Activity
+
+
+def participant_page(view):
+    """Open a page of one enrollment: 404 to everyone but its participant."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, program: str, **kwargs) -> HttpResponse:
+        enrollment = selectors.enrollment_for(
+            user=request.user, org_slug=org, program_slug=program
+        )
+        translation.activate(request.user.language or enrollment.program.organization.language)
+        request.LANGUAGE_CODE = translation.get_language()
+        timezone.activate(enrollment.program.zone)
+        request.enrollment = enrollment
+        return view(request, enrollment, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    enrollments = selectors.enrollments_of(user=request.user)
+    if len(enrollments) == 1:
+        return redirect(_url("learning:week", enrollments[0]))
+    return render(request, "learning/home.html", {"enrollments": enrollments})
+
+
+@require_GET
+@participant_page
+def this_week(request: HttpRequest, enrollment) -> HttpResponse:
+    unit = selectors.open_unit(enrollment=enrollment)
+    if unit is None:
+        return render(request, "learning/not_started.html", _base(enrollment))
+    return _unit_page(request, enrollment, unit, this_week=True)
+
+
+@require_GET
+@participant_page
+def unit(request: HttpRequest, enrollment, number: int) -> HttpResponse:
+    unit = selectors.open_unit(enrollment=enrollment, number=number)
+    if unit is not None:
+        return _unit_page(request, enrollment, unit)
+    program = enrollment.program
+    if not selectors.unit_exists(program=program, number=number):
+        return render(request, "404.html", status=404)
+    context = _base(enrollment) | {"number": number, "opens_at": program.opens_at(number)}
+    return render(request, "learning/locked.html", context, status=403)
+
+
+@require_POST
+@participant_page
+def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
+    number = get_object_or_404(
+        Activity.objects.filter(unit__program=enrollment.program).values_list(
+            "unit__number", flat=True
+        ),
+        pk=activity_id,
+    )
+    unit = selectors.open_unit(enrollment=enrollment, number=number)
+    if unit is None:  # locked: answering before the week opens is not possible
+        return render(request, "404.html", status=404)
+    activity = next(a for a in unit.activities.all() if a.pk == activity_id)
+    form = ResponseForm(request.POST, activity=activity)
+    if form.is_valid():
+        try:
+            response_record(enrollment=enrollment, activity=activity, **form.answer())
+        except KeyConflict:
+            form.add_error(None, _("This answer could not be saved. Reload the page and try again."))
+        else:
+            if request.POST.get("next") == "reflections":
+                return redirect(_url("learning:reflections", enrollment))
+            if not _is_htmx(request):
+                url = _url("learning:unit", enrollment, number=unit.number)
+                return redirect(f"{url}#activity-{activity.pk}")
+            form = None
+    states = selectors.activity_states(enrollment=enrollment, unit=unit)
+    if _is_htmx(request):
+        state = next(s for s in states if s.activity.pk == activity_id)
+        form = form or ResponseForm(activity=activity, response=state.response)
+        context = _base(enrollment) | {"state": state, "form": form}
+        return render(request, "learning/_activity.html", context)
+    return _unit_page(request, enrollment, unit, states=states, failed=form, status=400)
+
+
+@require_GET
+@participant_page
+def progress(request: HttpRequest, enrollment) -> HttpResponse:
+    context = _base(enrollment) | {"progress": selectors.progress_of(enrollment=enrollment)}
+    return render(request, "learning/progress.html", context)
+
+
+@require_GET
+@participant_page
+def reflections(request: HttpRequest, enrollment) -> HttpResponse:
+    items = [
+        (r, ResponseForm(activity=r.activity, response=r))
+        for r in selectors.reflections_of(enrollment=enrollment)
+    ]
+    return render(request, "learning/reflections.html", _base(enrollment) | {"items": items})
+
+
+def _unit_page(request, enrollment, unit, *, this_week=False, states=None, failed=None, status=200):
+    states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
+    forms = {
+        s.activity.pk: failed
+        if failed is not None and failed.activity.pk == s.activity.pk
+        else ResponseForm(activity=s.activity, response=s.response)
+        for s in states
+    }
+    context = _base(enrollment) | {
+        "unit": unit,
+        "this_week": this_week,
+        "items": [(s, forms[s.activity.pk]) for s in states],
+        "done": sum(s.done for s in states),
+        "seminar": selectors.next_seminar(program=enrollment.program) if this_week else None,
+    }
+    return render(request, "learning/unit.html", context, status=status)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _base(enrollment) -> dict:
+    return {"enrollment": enrollment, "program": enrollment.program}
+
+
+def _url(name: str, enrollment, **kwargs) -> str:
+    program = enrollment.program
+    return reverse(name, kwargs={"org": program.organization.slug, "program": program.slug} | kwargs)

@@ -1,0 +1,37 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from pocketmentor.accounts.services import login_link_url
+from pocketmentor.demo import DemoRefused, demo_people, demo_seed
+
+ROLES = {"admin": "Admin (HR)", "facilitator": "Facilitator", "participant": "Participant"}
+
+
+class Command(BaseCommand):
+    help = "Set up the database, seed the demo organization if it is empty, and serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Seed without serving.")
+        parser.add_argument(
+            "--language", choices=["nb", "en"], default="nb", help="Language of the demo program."
+        )
+
+    def handle(self, *args, no_serve: bool, language: str, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        people = demo_people()
+        if people is None:
+            self.stdout.write("Seeding the demo organization (250 participants, 5 weeks)…")
+            try:
+                demo_seed(language=language)
+            except DemoRefused:
+                raise CommandError(
+                    "This database already holds other organizations or people, so the demo "
+                    "will not seed it. Point DATA_DIR or DATABASE_URL at an empty database."
+                ) from None
+            people = demo_people()
+        self.stdout.write(self.style.SUCCESS("The demo organization is ready. Sign in as:"))
+        for role, user in people.items():
+            self.stdout.write(f"  {ROLES[role]} ({user.email}): {login_link_url(user=user)}")
+        self.stdout.write("Each link works once; `pocketmentor login-link EMAIL` prints another.")
+        if not no_serve:
+            call_command("serve")

@@ -1,0 +1,28 @@
+import os
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, collect static files and serve with gunicorn (workers from the cores)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", os.cpu_count() or 1))
+        )
+
+    def handle(self, *args, host: str, port: int, workers: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Serving on http://{host}:{port} with {workers} workers (Ctrl+C stops).")
+        sys.stdout.flush()
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "gunicorn", "pocketmentor.wsgi",
+             "--bind", f"{host}:{port}", "--workers", str(workers),
+             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"],
+        )  # fmt: skip

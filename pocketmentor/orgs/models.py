@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
+
+
+class Organization(models.Model):
+    """A tenant: every row that belongs to an organization is reached through it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), unique=True)
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="nb"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Oslo")
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, default="#0b5d6b", validators=[hex_color]
+    )
+    accent_color = models.CharField(
+        _("accent colour"), max_length=7, default="#b4461e", validators=[hex_color]
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        FACILITATOR = "facilitator", _("Facilitator")
+        PARTICIPANT = "participant", _("Participant")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+
+class Group(models.Model):
+    """A small group of participants in one program, who meet at seminars."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="groups"
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="unique_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seminar(models.Model):
+    """A dated gathering of a program's participants."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="seminars"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("seminar")
+        verbose_name_plural = _("seminars")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="seminar_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pocketmentor import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("pocketmentor.accounts.urls")),
+    path("", include("pocketmentor.learning.urls")),
+]
