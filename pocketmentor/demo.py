@@ -21,12 +21,14 @@ ACTIVE_SHARE = [0.84, 0.74, 0.64, 0.56, 0.5]
 FIRST = ["Kari", "Ola", "Ingrid", "Lars", "Silje", "Anders", "Marte", "Jonas", "Hanne", "Erik",
          "Nora", "Henrik", "Tone", "Sindre", "Line", "Øyvind", "Camilla", "Bjørn", "Ida", "Magnus",
          "Astrid", "Geir", "Hilde", "Trond", "Maren", "Espen", "Randi", "Kjetil", "Sunniva", "Amir",
-         "Fatima", "Tor", "Solveig", "Stian", "Linn", "Håkon", "Elin", "Rune", "Aud", "Jørgen"]  # fmt: skip
+         "Fatima", "Tor", "Solveig", "Stian", "Linn", "Håkon", "Elin", "Rune", "Aud", "Jørgen",
+]  # fmt: skip
 LAST = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
         "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen",
         "Johannessen", "Andreassen", "Jacobsen", "Dahl", "Jørgensen", "Henriksen", "Lund",
         "Halvorsen", "Sørensen", "Jakobsen", "Moen", "Gundersen", "Iversen", "Strand", "Solberg",
-        "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen"]  # fmt: skip
+        "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen",
+]  # fmt: skip
 DEPARTMENTS = {
     "nb": ["Oppvekst", "Helse og omsorg", "Teknisk", "Kultur og idrett", "Økonomi og stab"],
     "en": ["Education", "Health and care", "Technical services", "Culture", "Finance and staff"],
@@ -149,7 +151,9 @@ def _participants(org, program, groups, language, rng) -> list[Enrollment]:
     )
     enrolled_at = program.opens_at(1) - dt.timedelta(days=3)
     return Enrollment.objects.bulk_create(
-        Enrollment(program=program, user=user, group=groups[n // GROUP_SIZE], enrolled_at=enrolled_at)
+        Enrollment(
+            program=program, user=user, group=groups[n // GROUP_SIZE], enrolled_at=enrolled_at
+        )
         for n, user in enumerate(users)
     )
 

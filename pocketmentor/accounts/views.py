@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,7 +11,7 @@ from sesame.utils import get_user
 
 from pocketmentor.accounts.forms import LinkRequestForm
 from pocketmentor.accounts.models import User
-from pocketmentor.accounts.services import login_link_send
+from pocketmentor.accounts.services import login_link_send, person_language
 
 ALL = ["GET", "POST"]
 
@@ -30,6 +31,7 @@ def link(request: HttpRequest) -> HttpResponse:
         context = {"form": LinkRequestForm(), "link_failed": True}
         return render(request, "accounts/request_link.html", context, status=410)
     if request.method == "GET":
+        translation.activate(person_language(user))
         return render(request, "accounts/confirm.html", {"token": token, "person": user})
     login(request, user, backend="sesame.backends.ModelBackend")
     return redirect(settings.LOGIN_REDIRECT_URL)

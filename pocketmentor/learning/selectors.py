@@ -84,8 +84,9 @@ def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState
     activities = list(unit.activities.all())
     responses = {
         r.activity_id: r
-        for r in Response.objects.filter(enrollment=enrollment, activity__in=activities)
-        .prefetch_related("choices")
+        for r in Response.objects.filter(
+            enrollment=enrollment, activity__in=activities
+        ).prefetch_related("choices")
     }
     states = []
     for activity in activities:
@@ -201,7 +202,10 @@ def progress_of(*, enrollment: Enrollment) -> Progress:
 def reflections_of(*, enrollment: Enrollment) -> list[Response]:
     """Everything the participant wrote, newest first."""
     return list(
-        Response.objects.filter(enrollment=enrollment)
+        Response.objects.filter(
+            enrollment=enrollment,
+            activity__kind__in=[Activity.Kind.REFLECTION, Activity.Kind.TASK],
+        )
         .exclude(text="")
         .select_related("activity__unit")
         .order_by("-created_at")

@@ -20,9 +20,7 @@ def participant_page(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, org: str, program: str, **kwargs) -> HttpResponse:
-        enrollment = selectors.enrollment_for(
-            user=request.user, org_slug=org, program_slug=program
-        )
+        enrollment = selectors.enrollment_for(user=request.user, org_slug=org, program_slug=program)
         translation.activate(request.user.language or enrollment.program.organization.language)
         request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(enrollment.program.zone)
@@ -81,7 +79,9 @@ def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
         try:
             response_record(enrollment=enrollment, activity=activity, **form.answer())
         except KeyConflict:
-            form.add_error(None, _("This answer could not be saved. Reload the page and try again."))
+            form.add_error(
+                None, _("This answer could not be saved. Reload the page and try again.")
+            )
         else:
             if request.POST.get("next") == "reflections":
                 return redirect(_url("learning:reflections", enrollment))
@@ -143,4 +143,6 @@ def _base(enrollment) -> dict:
 
 def _url(name: str, enrollment, **kwargs) -> str:
     program = enrollment.program
-    return reverse(name, kwargs={"org": program.organization.slug, "program": program.slug} | kwargs)
+    return reverse(
+        name, kwargs={"org": program.organization.slug, "program": program.slug} | kwargs
+    )

@@ -59,9 +59,7 @@ class Membership(models.Model):
 class Group(models.Model):
     """A small group of participants in one program, who meet at seminars."""
 
-    program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="groups"
-    )
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("name"), max_length=100)
 
     class Meta:

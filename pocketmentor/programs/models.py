@@ -116,7 +116,7 @@ class Card(models.Model):
     class Meta:
         verbose_name = _("card")
         verbose_name_plural = _("cards")
-        ordering = ["unit", "position"]
+        ordering = ["position"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.position}"
@@ -145,7 +145,7 @@ class Activity(models.Model):
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        ordering = ["unit", "position"]
+        ordering = ["position"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.position}"
@@ -175,7 +175,7 @@ class Option(models.Model):
     class Meta:
         verbose_name = _("option")
         verbose_name_plural = _("options")
-        ordering = ["activity", "position"]
+        ordering = ["position"]
 
     def __str__(self) -> str:
         return self.text

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port} with {workers} workers (Ctrl+C stops).")
         sys.stdout.flush()
-        os.execv(
+        os.execv(  # noqa: S606 - replace this process with the server
             sys.executable,
             [sys.executable, "-m", "gunicorn", "pocketmentor.wsgi",
              "--bind", f"{host}:{port}", "--workers", str(workers),

@@ -1,0 +1,40 @@
+# Pocketmentor's front door: `make demo` and `make test` on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SIZE ?= municipality
+
+.PHONY: demo serve test bench lint format messages install
+
+demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on http://127.0.0.1:8000
+	$(BIN)/pocketmentor demo
+
+serve: $(VENV)/.installed  ## Serve without seeding
+	$(BIN)/pocketmentor serve
+
+test: $(VENV)/.installed  ## Run every test (SQLite; PostgreSQL when DATABASE_URL is set)
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed  ## Measure participant pages on generated data (SIZE=municipality|national)
+	$(BIN)/pocketmentor bench --size $(SIZE)
+
+lint: $(VENV)/.installed  ## Lint, check formatting and look for missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATA_DIR=$$(mktemp -d) $(BIN)/pocketmentor makemigrations --check --dry-run
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(VENV)/.installed  ## Update the translation catalogues, then compile them
+	cd pocketmentor && ../$(BIN)/pocketmentor makemessages -l nb --ignore 'library/*' --ignore 'static/*'
+	cd pocketmentor && ../$(BIN)/pocketmentor compilemessages
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@

@@ -1,0 +1,129 @@
+"""Personas and factories shared by the tests.
+
+An organization with an admin, a facilitator and two participants in different groups of
+a live three-week program, and an outsider from another organization with its own program.
+"""
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from pocketmentor.accounts.models import User
+from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.orgs.models import Group, Membership, Organization
+from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+
+OSLO = ZoneInfo("Europe/Oslo")
+# A Wednesday in the program's second week: week 1 opened Monday 2 March 2026 at 07:30.
+NOW = dt.datetime(2026, 3, 11, 12, 0, tzinfo=OSLO)
+START = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def make_person(email: str, *, org: Organization, role: str, language: str = "") -> User:
+    user = User.objects.create_user(email, name=email.split("@")[0].title(), language=language)
+    Membership.objects.create(organization=org, user=user, role=role)
+    return user
+
+
+def make_unit(program: Program, number: int, *, cards: int = 2) -> Unit:
+    unit = Unit.objects.create(program=program, number=number, title=f"Week {number} challenge")
+    for position in range(1, cards + 1):
+        Card.objects.create(unit=unit, position=position, body=f"Card **{position}** of {number}.")
+    Activity.objects.create(unit=unit, position=1, kind="reflection", prompt="What did you notice?")
+    Activity.objects.create(unit=unit, position=2, kind="task", prompt="Ask one colleague.")
+    quiz = Activity.objects.create(unit=unit, position=3, kind="quiz", prompt="Which is best?")
+    Option.objects.create(activity=quiz, position=1, text="Ask", is_correct=True, feedback="Yes.")
+    Option.objects.create(activity=quiz, position=2, text="Tell", feedback="Not quite.")
+    Activity.objects.create(
+        unit=unit, position=4, kind="poll", prompt="How often?", scale_min=1, scale_max=5,
+        scale_low="Rarely", scale_high="Always",
+    )  # fmt: skip
+    return unit
+
+
+def make_program(org: Organization, *, slug: str = "lead", weeks: int = 3) -> Program:
+    program = Program.objects.create(
+        organization=org, title="Leading", slug=slug, start_date=START, state="live"
+    )
+    for number in range(1, weeks + 1):
+        make_unit(program, number)
+    return program
+
+
+def enroll(user: User, program: Program, group: Group | None = None) -> Enrollment:
+    return Enrollment.objects.create(user=user, program=program, group=group)
+
+
+def answer(enrollment: Enrollment, activity: Activity, **fields) -> Response:
+    return Response.objects.create(
+        enrollment=enrollment, activity=activity, key=uuid.uuid4(), **fields
+    )
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
+
+
+@pytest.fixture
+def program(org) -> Program:
+    return make_program(org)
+
+
+@pytest.fixture
+def groups(program) -> tuple[Group, Group]:
+    return Group.objects.create(program=program, name="A"), Group.objects.create(
+        program=program, name="B"
+    )
+
+
+@pytest.fixture
+def admin_user(org) -> User:
+    return make_person("hr@fjordvik.example", org=org, role="admin")
+
+
+@pytest.fixture
+def facilitator(org) -> User:
+    return make_person("coach@partner.example", org=org, role="facilitator")
+
+
+@pytest.fixture
+def ann(org, program, groups) -> User:
+    user = make_person("ann@fjordvik.example", org=org, role="participant")
+    enroll(user, program, groups[0])
+    return user
+
+
+@pytest.fixture
+def bob(org, program, groups) -> User:
+    user = make_person("bob@fjordvik.example", org=org, role="participant", language="en")
+    enroll(user, program, groups[1])
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    other = Organization.objects.create(name="Other AS", slug="other", language="en")
+    user = make_person("eve@other.example", org=other, role="participant")
+    enroll(user, make_program(other, slug="lead"))
+    return user
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def week_url(program: Program, suffix: str = "") -> str:
+    return f"/o/{program.organization.slug}/{program.slug}/{suffix}"

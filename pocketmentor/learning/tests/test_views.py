@@ -1,0 +1,273 @@
+import uuid
+
+import pytest
+from django.test import Client
+
+from pocketmentor.conftest import answer, signed_in, week_url
+from pocketmentor.learning.models import Response
+
+
+@pytest.fixture
+def client_ann(ann):
+    return signed_in(ann)
+
+
+def activity(program, kind, week=2):
+    return program.units.get(number=week).activities.get(kind=kind)
+
+
+def post_answer(client, program, activity_, next_page=None, **fields):
+    data = {f"a{activity_.pk}-{name}": value for name, value in fields.items()}
+    if next_page:
+        data["next"] = next_page
+    data.setdefault(f"a{activity_.pk}-key", str(uuid.uuid4()))
+    return client.post(week_url(program, f"activities/{activity_.pk}/"), data)
+
+
+# The participant's pages: happy path, anonymous, outsider, wrong method.
+
+PAGES = ["", "week/1/", "week/2/", "progress/", "reflections/"]
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_participant_pages_open_for_the_participant(client_ann, program, suffix):
+    response = client_ann.get(week_url(program, suffix))
+    assert response.status_code == 200
+    assert response["Content-Language"] == "nb"
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_participant_pages_send_strangers_to_sign_in(program, suffix):
+    response = Client().get(week_url(program, suffix))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/new/")
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_another_organizations_participant_gets_404(outsider, program, suffix):
+    assert signed_in(outsider).get(week_url(program, suffix)).status_code == 404
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_staff_who_are_not_enrolled_get_404(facilitator, program, suffix):
+    assert signed_in(facilitator).get(week_url(program, suffix)).status_code == 404
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_participant_pages_refuse_post(client_ann, program, suffix):
+    assert client_ann.post(week_url(program, suffix)).status_code == 405
+
+
+def test_outsider_cannot_answer_another_organizations_activity(outsider, program):
+    task = activity(program, "task")
+    response = post_answer(signed_in(outsider), program, task, text="")
+    assert response.status_code == 404
+    assert not Response.objects.exists()
+
+
+def test_outsider_cannot_answer_with_own_program_url(outsider, program):
+    own = outsider.enrollments.get().program
+    task = activity(program, "task")  # an activity of another organization's program
+    response = signed_in(outsider).post(week_url(own, f"activities/{task.pk}/"), {})
+    assert response.status_code == 404
+
+
+def test_answering_needs_post(client_ann, program):
+    task = activity(program, "task")
+    assert client_ann.get(week_url(program, f"activities/{task.pk}/")).status_code == 405
+
+
+def test_this_week_shows_the_latest_open_unit(client_ann, program):
+    page = client_ann.get(week_url(program)).content.decode()
+    assert "Week 2 challenge" in page
+    assert "Denne uka" in page
+
+
+def test_home_leads_a_participant_to_this_week(client_ann, program):
+    response = client_ann.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == week_url(program)
+
+
+def test_future_unit_is_locked_with_a_clear_page(client_ann, program):
+    response = client_ann.get(week_url(program, "week/3/"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Ikke åpen ennå" in page
+    assert "mandag 16. mars" in page and "07:30" in page
+    assert "Card **1**" not in page and "Card <strong>1</strong> of 3" not in page
+
+
+def test_unit_that_does_not_exist_is_404(client_ann, program):
+    assert client_ann.get(week_url(program, "week/9/")).status_code == 404
+
+
+def test_locked_activity_cannot_be_answered(client_ann, program):
+    response = post_answer(client_ann, program, activity(program, "task", week=3))
+    assert response.status_code == 404
+    assert not Response.objects.exists()
+
+
+def test_draft_program_is_not_shown(client_ann, program):
+    program.state = "draft"
+    program.save()
+    assert client_ann.get(week_url(program)).status_code == 404
+
+
+def test_deactivated_enrollment_is_not_shown(client_ann, ann, program):
+    ann.enrollments.update(is_active=False)
+    assert client_ann.get(week_url(program)).status_code == 404
+
+
+# Answering.
+
+
+def test_reflection_is_saved_privately_and_redirects_back(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    response = post_answer(
+        client_ann, program, reflection, text="I asked first.", visibility="private"
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"week/2/#activity-{reflection.pk}")
+    stored = Response.objects.get(enrollment__user=ann)
+    assert (stored.text, stored.visibility) == ("I asked first.", "private")
+
+
+def test_double_submit_stores_one_response(client_ann, program):
+    task = activity(program, "task")
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        assert (
+            post_answer(client_ann, program, task, key=key, visibility="private").status_code == 302
+        )
+    assert Response.objects.count() == 1
+
+
+def test_empty_reflection_is_refused_in_norwegian(client_ann, program):
+    response = post_answer(client_ann, program, activity(program, "reflection"), text="  ")
+    assert response.status_code == 400
+    assert "Skriv noen ord før du lagrer." in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_too_long_reflection_is_refused_and_kept(client_ann, program):
+    text = "Lang tekst " * 600
+    response = post_answer(
+        client_ann, program, activity(program, "reflection"), text=text, visibility="private"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Lang tekst Lang tekst" in page
+    assert "5000 eller færre tegn (den har nå 6599)" in page
+    assert not Response.objects.exists()
+
+
+def test_quiz_without_a_choice_is_refused_in_english(bob, program):
+    response = post_answer(signed_in(bob), program, activity(program, "quiz"))
+    assert response.status_code == 400
+    assert "Choose an answer first." in response.content.decode()
+
+
+def test_quiz_option_of_another_activity_is_refused(client_ann, program):
+    other = activity(program, "quiz", week=1).options.first()
+    response = post_answer(client_ann, program, activity(program, "quiz"), choice=other.pk)
+    assert response.status_code == 400
+    assert not Response.objects.exists()
+
+
+def test_quiz_answer_shows_feedback(client_ann, program):
+    quiz = activity(program, "quiz")
+    wrong = quiz.options.get(is_correct=False)
+    post_answer(client_ann, program, quiz, choice=wrong.pk)
+    page = client_ann.get(week_url(program, "week/2/")).content.decode()
+    assert "Ikke helt." in page
+    assert "Not quite." in page  # the option's feedback
+
+
+def test_poll_shows_the_distribution_after_answering(client_ann, bob, program):
+    poll = activity(program, "poll")
+    answer(bob.enrollments.get(), poll, value=4)
+    post_answer(client_ann, program, poll, value=2)
+    page = client_ann.get(week_url(program)).content.decode()
+    assert "Slik svarte alle i programmet:" in page
+    assert page.count(">50%<") == 2
+
+
+def test_poll_value_outside_the_scale_is_refused(client_ann, program):
+    response = post_answer(client_ann, program, activity(program, "poll"), value=9)
+    assert response.status_code == 400
+    assert not Response.objects.exists()
+
+
+def test_htmx_answer_returns_the_activity_alone(client_ann, program):
+    quiz = activity(program, "quiz")
+    right = quiz.options.get(is_correct=True)
+    response = client_ann.post(
+        week_url(program, f"activities/{quiz.pk}/"),
+        {f"a{quiz.pk}-key": str(uuid.uuid4()), f"a{quiz.pk}-choice": right.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith(f'<section class="activity done" id="activity-{quiz.pk}"')
+    assert "Riktig!" in page
+
+
+def test_reflections_page_lists_and_edits_my_text(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    answer(ann.enrollments.get(), reflection, text="Mine alone")
+    assert "Mine alone" in client_ann.get(week_url(program, "reflections/")).content.decode()
+    response = post_answer(
+        client_ann, program, reflection, text="Shared now", visibility="group", next_page="reflections"
+    )
+    assert response["Location"] == week_url(program, "reflections/")
+    assert Response.objects.get().text == "Shared now"
+
+
+def test_others_reflections_stay_private(client_ann, bob, program):
+    answer(bob.enrollments.get(), activity(program, "reflection"), text="Bob's secret")
+    for suffix in PAGES:
+        assert "Bob&#x27;s secret" not in client_ann.get(week_url(program, suffix)).content.decode()
+
+
+def test_progress_counts_units_activities_and_streak(client_ann, ann, program):
+    enrollment = ann.enrollments.get()
+    for act in program.units.get(number=1).activities.all():
+        answer(enrollment, act, created_at=program.opens_at(1))
+    answer(enrollment, activity(program, "task"))
+    page = client_ann.get(week_url(program, "progress/")).content.decode()
+    assert '<dd id="units-done">1</dd>' in page
+    assert '<dd id="activities-done">5<small> / 8</small></dd>' in page
+    assert '<dd id="streak">2 uker</dd>' in page
+    assert "Åpner 16. mars" in page
+
+
+def test_streak_counts_last_week_until_this_week_is_done(client_ann, ann, program):
+    answer(ann.enrollments.get(), activity(program, "task", week=1), created_at=program.opens_at(1))
+    page = client_ann.get(week_url(program, "progress/")).content.decode()
+    assert '<dd id="streak">1 uke</dd>' in page
+
+
+def test_markdown_in_cards_cannot_inject_script(client_ann, program):
+    card = program.units.get(number=2).cards.first()
+    card.body = (
+        'Hi <script>alert("x")</script> [click](javascript:alert(1)) <img src=x onerror=alert(1)>'
+    )
+    card.save()
+    page = client_ann.get(week_url(program)).content.decode()
+    assert "<script>alert" not in page
+    assert 'href="javascript' not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_person_language_overrides_organization(bob, program):
+    page = signed_in(bob).get(week_url(program)).content.decode()
+    assert "This week" in page and "Denne uka" not in page
+
+
+def test_choosing_a_language_is_remembered(client_ann, ann, program):
+    client_ann.post("/language/", {"language": "en", "next": week_url(program)})
+    ann.refresh_from_db()
+    assert ann.language == "en"
+    assert "This week" in client_ann.get(week_url(program)).content.decode()

@@ -1,0 +1,86 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.test import Client
+
+from pocketmentor import demo
+from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.lib.env import email_settings
+from pocketmentor.lib.markdown import render_markdown
+from pocketmentor.orgs.models import Group, Seminar
+from pocketmentor.programs.models import Program
+
+
+def test_healthz_says_the_database_answers(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.content)["database"] == "ok"
+
+
+def test_markdown_keeps_formatting_and_drops_scripts():
+    html = render_markdown("**Bold** <script>x()</script>\n\n[a](javascript:x) [b](https://e.no)")
+    assert "<strong>Bold</strong>" in html
+    assert "<script>" not in html and 'href="javascript' not in html
+    assert 'href="https://e.no"' in html
+
+
+def test_email_url_is_read_into_smtp_settings():
+    got = email_settings("submission://user%40x.no:p%40ss@mail.x.no")
+    assert got["EMAIL_HOST"] == "mail.x.no" and got["EMAIL_PORT"] == 587
+    assert got["EMAIL_HOST_USER"] == "user@x.no" and got["EMAIL_HOST_PASSWORD"] == "p@ss"
+    assert got["EMAIL_USE_TLS"] is True
+
+
+def test_malformed_email_url_stops_start_up():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        email_settings("pigeon://coop")
+
+
+@pytest.mark.django_db
+def test_demo_seeds_a_municipality_five_weeks_in():
+    org = demo.demo_seed(language="nb")
+    program = Program.objects.get(organization=org)
+    assert program.week_at() == 5
+    assert Enrollment.objects.filter(program=program).count() == 250
+    sizes = Group.objects.filter(program=program).annotate(n=Count("enrollments"))
+    assert sizes.count() == 25 and {g.n for g in sizes} == {10}
+    assert Seminar.objects.filter(program=program).count() == 2
+    # Active in a week: completed at least one activity during it.
+    shares = []
+    for week in range(1, 5):
+        active = (
+            Response.objects.filter(
+                enrollment__program=program,
+                created_at__gte=program.opens_at(week),
+                created_at__lt=program.opens_at(week + 1),
+            )
+            .values("enrollment")
+            .distinct()
+            .count()
+        )
+        shares.append(active / 250)
+    assert shares == sorted(shares, reverse=True)
+    assert 0.7 < shares[0] < 0.95 and 0.4 < shares[3] < 0.65
+
+
+@pytest.mark.django_db
+def test_demo_never_seeds_over_other_data(ann):
+    with pytest.raises(demo.DemoRefused):
+        demo.demo_seed()
+    assert not Program.objects.filter(organization__slug="demo").exists()
+
+
+@pytest.mark.django_db
+def test_demo_command_prints_a_link_for_each_role(capsys):
+    call_command("demo", "--no-serve", "--language", "en")
+    out = capsys.readouterr().out
+    for role in ("Admin (HR)", "Facilitator", "Participant"):
+        assert any(
+            line.strip().startswith(role) and "/login/?t=" in line for line in out.splitlines()
+        )
+    call_command("demo", "--no-serve")  # a second run reuses the demo
+    assert Program.objects.filter(organization__slug="demo").count() == 1
