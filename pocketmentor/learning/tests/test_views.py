@@ -218,7 +218,12 @@ def test_reflections_page_lists_and_edits_my_text(client_ann, ann, program):
     answer(ann.enrollments.get(), reflection, text="Mine alone")
     assert "Mine alone" in client_ann.get(week_url(program, "reflections/")).content.decode()
     response = post_answer(
-        client_ann, program, reflection, text="Shared now", visibility="group", next_page="reflections"
+        client_ann,
+        program,
+        reflection,
+        text="Shared now",
+        visibility="group",
+        next_page="reflections",
     )
     assert response["Location"] == week_url(program, "reflections/")
     assert Response.objects.get().text == "Shared now"
