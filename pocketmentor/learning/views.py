@@ -36,6 +36,8 @@ def home(request: HttpRequest) -> HttpResponse:
     enrollments = selectors.enrollments_of(user=request.user)
     if len(enrollments) == 1:
         return redirect(_url("learning:week", enrollments[0]))
+    if not enrollments and request.user.is_staff:
+        return redirect("admin:index")  # staff work in the admin until the studio exists
     return render(request, "learning/home.html", {"enrollments": enrollments})
 
 

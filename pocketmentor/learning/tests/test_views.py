@@ -276,3 +276,18 @@ def test_choosing_a_language_is_remembered(client_ann, ann, program):
     ann.refresh_from_db()
     assert ann.language == "en"
     assert "This week" in client_ann.get(week_url(program)).content.decode()
+
+
+def test_staff_without_enrollment_are_led_to_the_admin(admin_user):
+    admin_user.is_staff = True
+    admin_user.save()
+    response = signed_in(admin_user).get("/")
+    assert response["Location"] == "/admin/"
+
+
+def test_admin_lists_no_responses(admin_user):
+    from django.contrib import admin
+
+    from pocketmentor.learning.models import Response
+
+    assert not admin.site.is_registered(Response)
