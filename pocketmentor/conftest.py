@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone, translation
 
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Response
@@ -27,6 +28,14 @@ START = dt.date(2026, 3, 2)
 def _frozen_clock():
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_language():
+    """Views activate a language for their thread; start each test from the default."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 def make_person(email: str, *, org: Organization, role: str, language: str = "") -> User:
