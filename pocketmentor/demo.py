@@ -11,6 +11,7 @@ from django.utils import timezone
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
+from pocketmentor.programs.importer import read_program
 from pocketmentor.programs.models import Activity, Program
 from pocketmentor.programs.services import LIBRARY, program_import
 
@@ -86,13 +87,12 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     rng = random.Random(seed)
     text = TEXT[language]
     org = Organization.objects.create(name=text["org"], slug=SLUG, language=language)
-    now = timezone.now()
-    today = now.astimezone(ZoneInfo(org.time_zone)).date()
+    now, folder = timezone.now(), LIBRARY / "leadership" / language
+    release = read_program(folder).release_time
     program = program_import(
         organization=org,
-        folder=LIBRARY / "leadership" / language,
-        # Week 5 opened two days ago: four weeks of history and this week under way.
-        start_date=today - dt.timedelta(days=7 * (WEEKS_DONE - 1) + 2),
+        folder=folder,
+        start_date=_start_monday(now, ZoneInfo(org.time_zone), release),
         state=Program.State.LIVE,
     )
     staff = [
@@ -115,9 +115,18 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     return org
 
 
+def _start_monday(now: dt.datetime, zone: ZoneInfo, release: dt.time) -> dt.date:
+    """The Monday that makes this week the program's fifth: four weeks of history behind it."""
+    local = now.astimezone(zone)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if local.weekday() == 0 and local.time() < release:
+        monday -= dt.timedelta(days=7)  # this week's unit opens later today
+    return monday - dt.timedelta(weeks=WEEKS_DONE - 1)
+
+
 def _seminars(program: Program, text: dict) -> None:
-    kickoff = program.opens_at(1) - dt.timedelta(days=2)
-    upcoming = program.opens_at(9) + dt.timedelta(days=1)
+    kickoff = program.opens_at(1) - dt.timedelta(days=4)  # the Thursday before
+    upcoming = program.opens_at(9) + dt.timedelta(days=2)  # the Wednesday after
     for title, start in ((text["kickoff"], kickoff), (text["next"], upcoming)):
         begins = start.replace(hour=9, minute=0)
         Seminar.objects.create(

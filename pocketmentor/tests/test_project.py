@@ -1,11 +1,14 @@
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
 
 from pocketmentor import demo
+from pocketmentor.conftest import OSLO
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.lib.env import email_settings
 from pocketmentor.lib.markdown import render_markdown
@@ -65,6 +68,22 @@ def test_demo_seeds_a_municipality_five_weeks_in():
         shares.append(active / 250)
     assert shares == sorted(shares, reverse=True)
     assert 0.7 < shares[0] < 0.95 and 0.4 < shares[3] < 0.65
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 11, 23, 7, 29, tzinfo=OSLO),  # Monday, before the release
+        dt.datetime(2026, 11, 23, 7, 30, tzinfo=OSLO),
+        dt.datetime(2026, 11, 29, 23, 59, tzinfo=OSLO),  # Sunday night
+    ],
+)
+def test_demo_is_always_in_its_fifth_week_on_a_monday_start(moment):
+    with time_machine.travel(moment, tick=False):
+        program = Program.objects.get(organization=demo.demo_seed(language="en"))
+        assert program.week_at() == 5
+    assert program.start_date.weekday() == 0
 
 
 @pytest.mark.django_db
