@@ -1,10 +1,14 @@
 from django.urls import path
 
-from pocketmentor.learning import views
+from pocketmentor.learning import pwa, views
 
 app_name = "learning"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("o/<slug:org>/manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("o/<slug:org>/icon-<int:size>.png", pwa.icon, name="icon"),
     path("o/<slug:org>/<slug:program>/", views.this_week, name="week"),
     path("o/<slug:org>/<slug:program>/week/<int:number>/", views.unit, name="unit"),
     path("o/<slug:org>/<slug:program>/progress/", views.progress, name="progress"),

@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from pocketmentor.lib.markdown import render_markdown
 
@@ -9,3 +11,23 @@ register = template.Library()
 @register.filter
 def markdown(text: str) -> SafeString:
     return mark_safe(render_markdown(text or ""))  # noqa: S308 - sanitised by nh3
+
+
+@register.simple_tag
+def app_text() -> SafeString:
+    """The messages app.js shows, in the page's language."""
+    return json_script(
+        {
+            "queued": _("Waiting to be sent"),
+            "waiting_one": _(
+                "1 answer is saved on this phone. It will be sent when you are online."
+            ),
+            "waiting_many": _(
+                "{n} answers are saved on this phone. They will be sent when you are online."
+            ),
+            "sent_one": _("Your answer saved on this phone has been sent."),
+            "sent_many": _("All {n} answers saved on this phone have been sent."),
+            "sign_in_again": _("Sign in again to send the answers saved on this phone."),
+        },
+        "pm-text",
+    )

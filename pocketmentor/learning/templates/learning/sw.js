@@ -1,0 +1,44 @@
+// Pocketmentor's service worker: keeps the pages a participant has seen readable offline.
+// Answers given offline are kept on the phone by app.js and sent when the network is back.
+const VERSION = "{{ version }}";
+const STATIC = "static-" + VERSION;
+const PAGES = "pages";
+const ASSETS = [{% for url in assets %}"{{ url|escapejs }}", {% endfor %}"{{ offline_url|escapejs }}"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(STATIC).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(
+        names.filter((name) => name.startsWith("static-") && name !== STATIC).map((name) => caches.delete(name))))
+      .then(() => self.clients.claim()));
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (url.pathname.startsWith("/o/") && request.headers.get("HX-Request") !== "true") {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+// Pages: the network when there is one (and keep a copy), else the copy, else the offline page.
+async function networkFirst(request) {
+  const cache = await caches.open(PAGES);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const hit = await cache.match(request, { ignoreSearch: true });
+    if (hit) return hit;
+    if (request.mode === "navigate") return caches.match("{{ offline_url|escapejs }}");
+    throw error;
+  }
+}

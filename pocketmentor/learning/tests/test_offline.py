@@ -1,0 +1,61 @@
+"""Offline in a real Chromium: read the week, answer, close, reopen, come back online."""
+
+import pytest
+from sesame.utils import get_query_string
+
+from pocketmentor import demo
+from pocketmentor.learning.models import Response
+from pocketmentor.learning.tests.chromium import PHONE, needs_chromium
+
+pytestmark = needs_chromium
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    yield
+
+
+def test_answers_given_offline_are_sent_once_when_back_online(
+    browser, live_server, transactional_db
+):
+    demo.demo_seed(language="nb")
+    participant = demo.demo_people()["participant"]
+    context = browser.new_context(viewport=PHONE, locale="nb-NO")
+    page = context.new_page()
+    page.goto(live_server.url + "/login/" + get_query_string(participant))
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url("**/o/demo/ledelse/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now through the worker, which keeps a copy
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+    context.set_offline(True)
+    page.reload()
+    assert page.locator("h1").inner_text() == "Coachende samtaler"
+    reflection, _task, quiz, _poll = page.locator("section.activity").all()
+    reflection.get_by_label("Refleksjonen din").fill("Skrevet på toget uten nett.")
+    reflection.get_by_role("button", name="Lagre refleksjon").click()
+    page.get_by_text("Venter på å bli sendt").first.wait_for()
+    quiz.locator("label.choice").first.click()
+    quiz.get_by_role("button", name="Svar").click()
+    page.locator("#outbox", has_text="2 svar").wait_for()
+    page.close()
+
+    page = context.new_page()
+    page.goto(live_server.url + "/o/demo/ledelse/")
+    page.locator("#outbox", has_text="2 svar").wait_for()
+    assert page.locator("section.activity.waiting").count() == 2
+    assert not Response.objects.filter(enrollment__user=participant, activity__unit__number=5)
+
+    context.set_offline(False)
+    page.locator(
+        "#outbox", has_text="Alle 2 svarene som var lagret på telefonen, er sendt."
+    ).wait_for()
+    stored = Response.objects.filter(enrollment__user=participant, activity__unit__number=5)
+    assert sorted(r.activity.kind for r in stored) == ["quiz", "reflection"]
+    assert stored.get(activity__kind="reflection").text == "Skrevet på toget uten nett."
+    assert page.locator("section.activity.done").count() == 2
+    page.reload()
+    assert page.locator("section.activity.done").count() == 2
+    assert stored.count() == 2
+    context.close()
