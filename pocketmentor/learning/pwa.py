@@ -2,8 +2,10 @@
 
 import hashlib
 import io
+import re
 from functools import lru_cache
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -15,15 +17,19 @@ from PIL import Image, ImageDraw, ImageFont
 from pocketmentor.orgs.models import Organization
 
 ICON_SIZES = (192, 512)
+HEX = re.compile(r"[0-9a-fA-F]{6}")
 
 
 @require_GET
-@cache_control(max_age=86400)
+@login_required
+@cache_control(private=True, max_age=86400)
 def manifest(request: HttpRequest, org: str) -> JsonResponse:
-    organization = get_object_or_404(Organization, slug=org)
+    """The organization's app, for its own people only (others get 404)."""
+    organization = get_object_or_404(Organization, slug=org, memberships__user=request.user)
+    color, letter = organization.primary_color.lstrip("#"), organization.name[:1].upper()
     icons = [
         {
-            "src": reverse("learning:icon", args=[organization.slug, size]),
+            "src": reverse("learning:icon", args=[color, letter, size]),
             "sizes": f"{size}x{size}",
             "type": "image/png",
             "purpose": "any maskable",
@@ -45,15 +51,14 @@ def manifest(request: HttpRequest, org: str) -> JsonResponse:
 
 
 @require_GET
-@cache_control(max_age=86400)
-def icon(request: HttpRequest, org: str, size: int) -> HttpResponse:
-    organization = get_object_or_404(Organization, slug=org)
+@cache_control(public=True, max_age=31536000, immutable=True)
+def icon(request: HttpRequest, color: str, letter: str, size: int) -> HttpResponse:
+    """An app icon drawn from a colour and a letter alone, so it names no organization."""
+    if not HEX.fullmatch(color) or len(letter) != 1 or not letter.isalnum():
+        return HttpResponse(status=404)
     if size not in ICON_SIZES:
         return HttpResponse(status=404)
-    return HttpResponse(
-        _icon_png(organization.primary_color, organization.name[:1].upper(), size),
-        content_type="image/png",
-    )
+    return HttpResponse(_icon_png(f"#{color}", letter, size), content_type="image/png")
 
 
 @lru_cache(maxsize=64)
