@@ -12,7 +12,10 @@ demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on 
 serve: $(VENV)/.installed  ## Serve without seeding
 	$(BIN)/pocketmentor serve
 
-test: $(VENV)/.installed  ## Run every test (SQLite; PostgreSQL when DATABASE_URL is set)
+# axe-core for the accessibility tests comes from npm, when npm is there.
+NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
+
+test: $(VENV)/.installed $(NODE_TOOLS)  ## Run every test (SQLite; PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed  ## Measure participant pages on generated data (SIZE=municipality|national)
@@ -31,7 +34,11 @@ messages: $(VENV)/.installed  ## Update the translation catalogues, then compile
 	cd pocketmentor && ../$(BIN)/pocketmentor makemessages -l nb --ignore 'library/*' --ignore 'static/*'
 	cd pocketmentor && ../$(BIN)/pocketmentor compilemessages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(NODE_TOOLS)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

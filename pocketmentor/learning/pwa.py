@@ -26,7 +26,7 @@ HEX = re.compile(r"[0-9a-fA-F]{6}")
 def manifest(request: HttpRequest, org: str) -> JsonResponse:
     """The organization's app, for its own people only (others get 404)."""
     organization = get_object_or_404(Organization, slug=org, memberships__user=request.user)
-    color, letter = organization.primary_color.lstrip("#"), organization.name[:1].upper()
+    color, letter = organization.brand_primary.lstrip("#"), organization.name[:1].upper()
     icons = [
         {
             "src": reverse("learning:icon", args=[color, letter, size]),
@@ -44,7 +44,7 @@ def manifest(request: HttpRequest, org: str) -> JsonResponse:
         "scope": "/",
         "display": "standalone",
         "background_color": "#f3f5f6",
-        "theme_color": organization.primary_color,
+        "theme_color": organization.brand_primary,
         "icons": icons,
     }
     return JsonResponse(data, content_type="application/manifest+json")

@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
+from pocketmentor.lib.contrast import contrast
 from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
 
 
@@ -14,6 +16,28 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "language", "time_zone"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for label, chosen, used in [
+            (_("primary colour"), obj.primary_color, obj.brand_primary),
+            (_("accent colour"), obj.accent_color, obj.brand_accent),
+        ]:
+            if chosen.lower() != used:
+                messages.warning(
+                    request,
+                    _(
+                        "The %(label)s %(chosen)s is too light to read against white "
+                        "(contrast %(ratio).1f:1, at least 4.5:1 is needed), so pages use the "
+                        "darker %(used)s instead. Choose a darker colour to use your own."
+                    )
+                    % {
+                        "label": label,
+                        "chosen": chosen,
+                        "ratio": contrast(chosen, "#ffffff"),
+                        "used": used,
+                    },
+                )
 
 
 @admin.register(Membership)

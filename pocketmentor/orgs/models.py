@@ -3,6 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pocketmentor.lib.contrast import readable_on_white
+
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
 
 
@@ -28,6 +30,15 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def brand_primary(self) -> str:
+        """The primary colour as pages use it: white text on it stays readable."""
+        return readable_on_white(self.primary_color)
+
+    @property
+    def brand_accent(self) -> str:
+        return readable_on_white(self.accent_color)
 
 
 class Membership(models.Model):

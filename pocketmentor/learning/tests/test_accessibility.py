@@ -1,0 +1,104 @@
+"""WCAG 2.1 AA in Chromium: axe-core finds nothing serious, and the keyboard does it all."""
+
+import os
+from pathlib import Path
+
+import pytest
+from sesame.utils import get_query_string
+
+from pocketmentor import demo
+from pocketmentor.learning.tests.chromium import PHONE, needs_chromium
+
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [
+    *needs_chromium,
+    pytest.mark.skipif(
+        not AXE.exists() and not os.environ.get("CI"),
+        reason="axe-core is not installed (npm install); CI always runs this.",
+    ),
+]
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    yield
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    demo.demo_seed(language="nb")
+    context = browser.new_context(viewport=PHONE, locale="nb-NO")
+    page = context.new_page()
+    page.participant = demo.demo_people()["participant"]
+    yield page
+    context.close()
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def sign_in(page, live_server):
+    page.goto(live_server.url + "/login/" + get_query_string(page.participant))
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url("**/o/demo/ledelse/")
+
+
+PARTICIPANT_PAGES = ["", "week/4/", "week/7/", "progress/", "reflections/"]
+
+
+def test_participant_pages_have_no_serious_violations(page, live_server):
+    sign_in(page, live_server)
+    for suffix in PARTICIPANT_PAGES:
+        page.goto(f"{live_server.url}/o/demo/ledelse/{suffix}")
+        assert serious_violations(page) == [], suffix
+    page.goto(f"{live_server.url}/o/demo/ledelse/")
+    page.locator("section.activity").nth(2).locator("label.choice").first.click()
+    page.locator("section.activity").nth(2).get_by_role("button", name="Svar").click()
+    page.get_by_text("Riktig!").or_(page.get_by_text("Ikke helt.")).wait_for()
+    assert serious_violations(page) == []
+
+
+def test_sign_in_pages_have_no_serious_violations(page, live_server):
+    for path in ["/login/new/", "/login/?t=spoilt", "/login/staff/", "/offline/"]:
+        page.goto(live_server.url + path)
+        assert serious_violations(page) == [], path
+    page.goto(live_server.url + "/login/new/")
+    page.get_by_role("button").first.click()  # empty: the error must be accessible too
+    assert serious_violations(page) == []
+
+
+def test_a_week_can_be_done_by_keyboard_alone(page, live_server):
+    sign_in(page, live_server)
+    quiz = page.locator("section.activity").nth(2)
+    quiz.locator("input[type=radio]").first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_text("Riktig!").or_(page.get_by_text("Ikke helt.")).wait_for()
+    reflection = page.locator("section.activity").first
+    reflection.locator("textarea").focus()
+    page.keyboard.type("Skrevet med tastaturet.")
+    page.keyboard.press("Tab")  # to the visibility choices: one stop for the group
+    assert page.evaluate("document.activeElement.name").endswith("-visibility")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    page.locator("section.activity.done").nth(1).wait_for()
+
+
+def test_axe_reports_a_planted_violation(page, live_server):
+    """The check above can fail: an unnamed button is reported."""
+    page.goto(live_server.url + "/login/new/")
+    page.evaluate("document.querySelector('main').append(document.createElement('button'))")
+    assert any(v.startswith("button-name (critical)") for v in serious_violations(page))
