@@ -44,4 +44,5 @@ def test_the_admin_is_told_when_a_colour_is_too_light(admin_user, org):
     response = client.post(f"/admin/orgs/organization/{org.pk}/change/", data)
     assert response.status_code == 302
     [message] = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-    assert "#87ceeb is too light" in message and Organization.objects.get().brand_primary in message
+    assert "#87ceeb (hovedfarge) er for lys" in message  # in the admin's language
+    assert Organization.objects.get().brand_primary in message
