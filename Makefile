@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIZE ?= municipality
 
-.PHONY: demo serve test bench lint format messages install
+.PHONY: demo serve test bench lighthouse lint format messages install
 
 demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on http://127.0.0.1:8000
 	$(BIN)/pocketmentor demo
@@ -20,6 +20,9 @@ test: $(VENV)/.installed $(NODE_TOOLS)  ## Run every test (SQLite; PostgreSQL wh
 
 bench: $(VENV)/.installed  ## Measure participant pages on generated data (SIZE=municipality|national)
 	$(BIN)/pocketmentor bench --size $(SIZE)
+
+lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
+	$(BIN)/pocketmentor lighthouse
 
 lint: $(VENV)/.installed  ## Lint, check formatting and look for missing migrations
 	$(BIN)/ruff check .

@@ -116,20 +116,21 @@
     if ("caches" in window) caches.delete("pages");
   });
 
-  // Offer to install once the participant has done something: a moment of value, not a nag.
+  // Offer to install right after the participant has done something: a moment of value, not
+  // a nag on arrival. The offer floats at the bottom so that nothing on the page moves.
   let installEvent = null;
   const offer = document.getElementById("install");
-  const maybeOffer = () => {
-    if (!installEvent || !offer || localStorage.getItem("pm-install") === "no") return;
-    if (document.querySelector("section.activity.done")) offer.hidden = false;
-  };
   window.addEventListener("beforeinstallprompt", (event) => {
     event.preventDefault();
     installEvent = event;
-    maybeOffer();
   });
-  document.addEventListener("htmx:afterSwap", maybeOffer);
-  offer?.querySelector("[data-install]")?.addEventListener("click", async () => {
+  document.addEventListener("htmx:afterSwap", () => {
+    const done = document.querySelector("section.activity.done");
+    if (installEvent && offer && done && localStorage.getItem("pm-install") !== "no") {
+      offer.hidden = false;
+    }
+  });
+  offer?.querySelector("[data-install]")?.addEventListener("click", () => {
     offer.hidden = true;
     installEvent?.prompt();
     installEvent = null;
