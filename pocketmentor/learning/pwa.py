@@ -5,7 +5,6 @@ import io
 import re
 from functools import lru_cache
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -21,11 +20,13 @@ HEX = re.compile(r"[0-9a-fA-F]{6}")
 
 
 @require_GET
-@login_required
-@cache_control(private=True, max_age=86400)
+@cache_control(public=True, max_age=86400)
 def manifest(request: HttpRequest, org: str) -> JsonResponse:
-    """The organization's app, for its own people only (others get 404)."""
-    organization = get_object_or_404(Organization, slug=org, memberships__user=request.user)
+    """The organization's app: public like its sign-in page, as browsers fetch it without cookies.
+
+    It holds the name and colours only.
+    """
+    organization = get_object_or_404(Organization, slug=org)
     color, letter = organization.brand_primary.lstrip("#"), organization.name[:1].upper()
     icons = [
         {

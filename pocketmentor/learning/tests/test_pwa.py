@@ -17,9 +17,13 @@ def test_manifest_names_the_organization_and_its_colours(ann, program):
     assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
 
 
-def test_manifest_is_not_shown_outside_the_organization(outsider, ann):
-    assert signed_in(outsider).get("/o/fjordvik/manifest.webmanifest").status_code == 404
-    assert Client().get("/o/fjordvik/manifest.webmanifest").status_code == 302
+def test_manifest_holds_only_the_public_brand(ann, program):
+    manifest = json.loads(Client().get("/o/fjordvik/manifest.webmanifest").content)
+    assert set(manifest) == {
+        "name", "short_name", "lang", "start_url", "scope", "display", "background_color",
+        "theme_color", "icons",
+    }  # fmt: skip
+    assert Client().get("/o/nowhere/manifest.webmanifest").status_code == 404
 
 
 def test_icons_are_png_of_the_size_asked(ann, program):
