@@ -156,19 +156,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-# Fingerprinted, compressed files once `collectstatic` has run (`pocketmentor serve` runs it);
-# plain names straight from the apps before that (tests, a fresh checkout).
-_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if _COLLECTED
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "pocketmentor.lib.staticfiles.StaticStorage"},
 }
-WHITENOISE_MANIFEST_STRICT = False
-WHITENOISE_USE_FINDERS = not _COLLECTED
+WHITENOISE_USE_FINDERS = True  # files not collected yet are still served
 
 _email = email_settings(env_str("EMAIL_URL", "console:"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
