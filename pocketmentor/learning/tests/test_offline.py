@@ -29,6 +29,12 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     page.reload()  # now through the worker, which keeps a copy
     assert page.evaluate("!!navigator.serviceWorker.controller")
 
+    # A repeat visit fetches only the page: styles and scripts come from the phone.
+    static = []
+    page.on("response", lambda r: static.append(r) if "/static/" in r.url else None)
+    page.reload()
+    assert len(static) == 3 and all(r.from_service_worker for r in static)
+
     context.set_offline(True)
     page.reload()
     assert page.locator("h1").inner_text() == "Coachende samtaler"
