@@ -45,7 +45,9 @@ def make_person(email: str, *, org: Organization, role: str, language: str = "")
 
 
 def make_unit(program: Program, number: int, *, cards: int = 2) -> Unit:
-    unit = Unit.objects.create(program=program, number=number, title=f"Week {number} challenge")
+    unit = Unit.objects.create(
+        program=program, number=number, title=f"Week {number} challenge", published_at=NOW
+    )
     for position in range(1, cards + 1):
         Card.objects.create(unit=unit, position=position, body=f"Card **{position}** of {number}.")
     Activity.objects.create(unit=unit, position=1, kind="reflection", prompt="What did you notice?")

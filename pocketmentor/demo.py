@@ -94,6 +94,7 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
         folder=folder,
         start_date=_start_monday(now, ZoneInfo(org.time_zone), release),
         state=Program.State.LIVE,
+        publish=True,
     )
     staff = [
         ("hr@fjordvik.example", "Berit Solheim", Membership.Role.ADMIN),

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -41,8 +41,12 @@ def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | No
     """Unit `number`, or the latest open one, with its content; None when not open yet."""
     program = enrollment.program
     week = program.week_at(timezone.now())
-    units = Unit.objects.filter(program=program, number__lte=week).prefetch_related(
-        "cards", Prefetch("activities", Activity.objects.prefetch_related("options"))
+    units = (
+        Unit.objects.published()
+        .filter(program=program, number__lte=week)
+        .prefetch_related(
+            "cards", Prefetch("activities", Activity.objects.live().prefetch_related("options"))
+        )
     )
     units = units.filter(number=number) if number else units.order_by("-number")
     unit = units.first()
@@ -52,7 +56,7 @@ def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | No
 
 
 def unit_exists(*, program: Program, number: int) -> bool:
-    return Unit.objects.filter(program=program, number=number).exists()
+    return Unit.objects.published().filter(program=program, number=number).exists()
 
 
 class Share(NamedTuple):
@@ -168,13 +172,19 @@ def progress_of(*, enrollment: Enrollment) -> Progress:
     program = enrollment.program
     now = timezone.now()
     current = program.week_at(now)
+    live = Q(activities__removed_at__isnull=True)
     units = list(
-        Unit.objects.filter(program=program).annotate(total=Count("activities")).order_by("number")
+        Unit.objects.published()
+        .filter(program=program)
+        .annotate(total=Count("activities", filter=live))
+        .order_by("number")
     )
     done_rows = list(
-        Response.objects.filter(enrollment=enrollment).values_list(
-            "activity__unit_id", "created_at"
-        )
+        Response.objects.filter(
+            enrollment=enrollment,
+            activity__removed_at__isnull=True,
+            activity__unit__published_at__isnull=False,
+        ).values_list("activity__unit_id", "created_at")
     )
     done_by_unit = Counter(unit_id for unit_id, _ in done_rows)
     active_weeks = {program.week_at(created_at) for _, created_at in done_rows}

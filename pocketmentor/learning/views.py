@@ -67,9 +67,9 @@ def unit(request: HttpRequest, enrollment, number: int) -> HttpResponse:
 @participant_page
 def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
     number = get_object_or_404(
-        Activity.objects.filter(unit__program=enrollment.program).values_list(
-            "unit__number", flat=True
-        ),
+        Activity.objects.live()
+        .filter(unit__program=enrollment.program)
+        .values_list("unit__number", flat=True),
         pk=activity_id,
     )
     unit = selectors.open_unit(enrollment=enrollment, number=number)

@@ -72,13 +72,21 @@ class Program(models.Model):
         return week
 
 
+class UnitQuerySet(models.QuerySet):
+    def published(self) -> "UnitQuerySet":
+        return self.filter(published_at__isnull=False)
+
+
 class Unit(models.Model):
-    """One week's challenge: cards to read and activities to do."""
+    """One week's challenge: cards to read and activities to do; participants see it once published."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="units")
     number = models.PositiveSmallIntegerField(_("week"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit")
@@ -122,6 +130,12 @@ class Card(models.Model):
         return f"{self.get_kind_display()} {self.position}"
 
 
+class ActivityQuerySet(models.QuerySet):
+    def live(self) -> "ActivityQuerySet":
+        """Activities not removed: a removed one keeps its answers for the figures and exports."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Activity(models.Model):
     class Kind(models.TextChoices):
         REFLECTION = "reflection", _("Reflection")
@@ -141,6 +155,9 @@ class Activity(models.Model):
     scale_max = models.PositiveSmallIntegerField(_("scale to"), null=True, blank=True)
     scale_low = models.CharField(_("low end label"), max_length=80, blank=True)
     scale_high = models.CharField(_("high end label"), max_length=80, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity")

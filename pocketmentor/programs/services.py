@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.importer import read_program
@@ -19,6 +20,7 @@ def program_import(
     folder: Path,
     start_date: dt.date,
     state: str = Program.State.DRAFT,
+    publish: bool = False,
 ) -> Program:
     """Create a program, its units, cards, activities and options from a folder."""
     spec = read_program(folder)
@@ -39,6 +41,7 @@ def program_import(
             number=unit_spec.number,
             title=unit_spec.title,
             summary=unit_spec.summary,
+            published_at=timezone.now() if publish else None,
         )
         Card.objects.bulk_create(
             Card(unit=unit, position=i, kind=c.kind, body=c.body, url=c.url, caption=c.caption)

@@ -291,3 +291,21 @@ def test_admin_lists_no_responses(admin_user):
     from pocketmentor.learning.models import Response
 
     assert not admin.site.is_registered(Response)
+
+
+def test_draft_unit_is_not_shown(client_ann, program):
+    program.units.filter(number=2).update(published_at=None)
+    assert "Week 1 challenge" in client_ann.get(week_url(program)).content.decode()
+    assert client_ann.get(week_url(program, "week/2/")).status_code == 404
+    assert "Week 2 challenge" not in client_ann.get(week_url(program, "progress/")).content.decode()
+
+
+def test_removed_activity_is_hidden_and_cannot_be_answered(client_ann, program):
+    from django.utils import timezone
+
+    task = activity(program, "task")
+    task.removed_at = timezone.now()
+    task.save()
+    page = client_ann.get(week_url(program)).content.decode()
+    assert f'id="activity-{task.pk}"' not in page
+    assert post_answer(client_ann, program, task).status_code == 404
