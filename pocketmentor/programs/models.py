@@ -78,7 +78,7 @@ class UnitQuerySet(models.QuerySet):
 
 
 class Unit(models.Model):
-    """One week's challenge: cards to read and activities to do; participants see it once published."""
+    """One week's challenge: cards to read, activities to do; seen once published."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="units")
     number = models.PositiveSmallIntegerField(_("week"))
