@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from pocketmentor.learning import selectors
 from pocketmentor.learning.forms import ResponseForm
 from pocketmentor.learning.services import KeyConflict, response_record
+from pocketmentor.orgs.permissions import studio_organizations
 from pocketmentor.programs.models import Activity
 
 
@@ -36,8 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
     enrollments = selectors.enrollments_of(user=request.user)
     if len(enrollments) == 1:
         return redirect(_url("learning:week", enrollments[0]))
-    if not enrollments and request.user.is_staff:
-        return redirect("admin:index")  # staff work in the admin until the studio exists
+    if not enrollments and studio_organizations(user=request.user):
+        return redirect("studio:home")
     return render(request, "learning/home.html", {"enrollments": enrollments})
 
 

@@ -120,6 +120,9 @@ class Card(models.Model):
     caption = models.CharField(
         _("caption"), max_length=300, blank=True, help_text=_("Alt text, caption or attribution.")
     )
+    captions = models.CharField(
+        _("captions file"), max_length=500, blank=True, help_text=_("WebVTT captions for a video.")
+    )
 
     class Meta:
         verbose_name = _("card")

@@ -4,6 +4,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from pocketmentor.lib.markdown import render_markdown
+from pocketmentor.lib.video import Video, video_for
 
 register = template.Library()
 
@@ -11,6 +12,11 @@ register = template.Library()
 @register.filter
 def markdown(text: str) -> SafeString:
     return mark_safe(render_markdown(text or ""))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def video(url: str) -> Video | None:
+    return video_for(url or "")
 
 
 @register.simple_tag

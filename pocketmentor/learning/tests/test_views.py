@@ -278,11 +278,9 @@ def test_choosing_a_language_is_remembered(client_ann, ann, program):
     assert "This week" in client_ann.get(week_url(program)).content.decode()
 
 
-def test_staff_without_enrollment_are_led_to_the_admin(admin_user):
-    admin_user.is_staff = True
-    admin_user.save()
+def test_authors_without_enrollment_are_led_to_the_studio(admin_user):
     response = signed_in(admin_user).get("/")
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/studio/"
 
 
 def test_admin_lists_no_responses(admin_user):

@@ -116,6 +116,36 @@
     if ("caches" in window) caches.delete("pages");
   });
 
+  // Videos from YouTube or Vimeo load only when the participant asks: nothing is sent to
+  // them before. Without JavaScript the link opens the video on its own site.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest(".video a");
+    if (!link) return;
+    event.preventDefault();
+    const box = link.closest(".video");
+    const frame = document.createElement("iframe");
+    frame.src = box.dataset.embed;
+    frame.title = box.dataset.title;
+    frame.allow = "autoplay; fullscreen; picture-in-picture";
+    frame.allowFullscreen = true;
+    frame.loading = "lazy";
+    box.replaceChildren(frame);
+  });
+
+  // The studio's "Add an option": a new empty row at once instead of a round trip.
+  document.querySelectorAll("[data-add-option]").forEach((button) => {
+    button.addEventListener("click", (event) => {
+      const fieldset = button.closest("fieldset");
+      const total = fieldset.querySelector("[name$='-TOTAL_FORMS']");
+      const template = fieldset.querySelector("template");
+      if (!total || !template) return;
+      event.preventDefault();
+      const row = template.innerHTML.replaceAll("__prefix__", total.value);
+      button.insertAdjacentHTML("beforebegin", row);
+      total.value = Number(total.value) + 1;
+    });
+  });
+
   // Offer to install right after the participant has done something: a moment of value, not
   // a nag on arrival. The offer floats at the bottom so that nothing on the page moves.
   let installEvent = null;

@@ -1,0 +1,208 @@
+"""Writes of the studio: each change an author makes to a program is one function here."""
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.db.models import Max, Model, QuerySet
+from django.utils import timezone
+
+from pocketmentor.orgs.models import Organization
+from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.services import LIBRARY, program_import
+
+TEMPLATES = {
+    "leadership/en": "Leadership between seminars (8 weeks, English)",
+    "leadership/nb": "Ledelse mellom samlingene (8 uker, norsk)",
+    "onboarding/en": "New manager onboarding (6 weeks, English)",
+    "onboarding/nb": "Ny som leder (6 uker, norsk)",
+}
+
+
+def available_templates() -> dict[str, str]:
+    """The shipped templates whose folder is present."""
+    return {key: label for key, label in TEMPLATES.items() if (LIBRARY / key).is_dir()}
+
+
+@transaction.atomic
+def program_create(*, organization: Organization, template: str = "", **fields) -> Program:
+    """A new draft program, empty or with a shipped template's units (unpublished)."""
+    if not template:
+        return Program.objects.create(organization=organization, **fields)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "program"
+        shutil.copytree(LIBRARY / template, copy)
+        meta = yaml.safe_load((copy / "program.yaml").read_text(encoding="utf-8"))
+        meta.update(title=fields["title"], slug=fields["slug"])
+        (copy / "program.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), "utf-8")
+        program = program_import(
+            organization=organization, folder=copy, start_date=fields["start_date"]
+        )
+    program_update(program=program, **fields)
+    return program
+
+
+@transaction.atomic
+def program_update(*, program: Program, **fields) -> Program:
+    for name, value in fields.items():
+        setattr(program, name, value)
+    program.full_clean()
+    program.save()
+    return program
+
+
+@transaction.atomic
+def program_duplicate(*, program: Program, title: str, slug: str, start_date: dt.date) -> Program:
+    """A copy for a new cohort: the content, not the people, groups or answers."""
+    copy = Program.objects.create(
+        organization=program.organization,
+        title=title,
+        slug=slug,
+        description=program.description,
+        language=program.language,
+        start_date=start_date,
+        release_time=program.release_time,
+        time_zone=program.time_zone,
+    )
+    for unit in program.units.prefetch_related("cards", "activities__options"):
+        new_unit = Unit.objects.create(
+            program=copy,
+            number=unit.number,
+            title=unit.title,
+            summary=unit.summary,
+            published_at=unit.published_at and timezone.now(),
+        )
+        Card.objects.bulk_create(
+            Card(unit=new_unit, **_fields(card, "position", "kind", "body", "url", "caption"))
+            for card in unit.cards.all()
+        )
+        for activity in unit.activities.all():
+            if activity.removed_at:
+                continue
+            new_activity = Activity.objects.create(unit=new_unit, **_activity_fields(activity))
+            Option.objects.bulk_create(
+                Option(
+                    activity=new_activity,
+                    **_fields(option, "position", "text", "is_correct", "feedback"),
+                )
+                for option in activity.options.all()
+            )
+    return copy
+
+
+def _fields(obj: Model, *names: str) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _activity_fields(activity: Activity) -> dict:
+    return _fields(
+        activity, "position", "kind", "prompt", "multiple",
+        "scale_min", "scale_max", "scale_low", "scale_high",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def unit_create(*, program: Program, title: str, summary: str = "") -> Unit:
+    last = program.units.aggregate(last=Max("number"))["last"] or 0
+    return Unit.objects.create(program=program, number=last + 1, title=title, summary=summary)
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, title: str, summary: str) -> Unit:
+    unit.title, unit.summary = title, summary
+    unit.save(update_fields=["title", "summary"])
+    return unit
+
+
+@transaction.atomic
+def unit_publish(*, unit: Unit, published: bool) -> Unit:
+    """Publish (participants see it when its week opens) or take back to draft."""
+    if published and unit.published_at is None:
+        unit.published_at = timezone.now()
+    elif not published:
+        unit.published_at = None
+    unit.save(update_fields=["published_at"])
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, unit: Unit, step: int) -> None:
+    """Swap the unit with its neighbour: week numbers follow."""
+    neighbour = Unit.objects.filter(program=unit.program, number=unit.number + step).first()
+    if neighbour is None:
+        return
+    number = unit.number
+    Unit.objects.filter(pk=unit.pk).update(number=32000)  # clear the unique number first
+    Unit.objects.filter(pk=neighbour.pk).update(number=number)
+    Unit.objects.filter(pk=unit.pk).update(number=number + step)
+
+
+@transaction.atomic
+def card_save(*, unit: Unit, card: Card | None = None, **fields) -> Card:
+    """Add a card at the end of the unit, or change one."""
+    if card is None:
+        card = Card(unit=unit, position=_next_position(unit.cards.all()))
+    for name, value in fields.items():
+        setattr(card, name, value)
+    card.save()
+    return card
+
+
+@transaction.atomic
+def card_delete(*, card: Card) -> None:
+    card.delete()
+
+
+@transaction.atomic
+def activity_save(
+    *, unit: Unit, activity: Activity | None = None, options: list[dict] = (), **fields
+) -> Activity:
+    """Add an activity or change one; options are matched by position so answers stay put."""
+    if activity is None:
+        activity = Activity(unit=unit, position=_next_position(unit.activities.live()))
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    activity.save()
+    existing = {o.position: o for o in activity.options.all()}
+    for position, data in enumerate(options, start=1):
+        option = existing.pop(position, None) or Option(activity=activity, position=position)
+        for name, value in data.items():
+            setattr(option, name, value)
+        option.save()
+    for option in existing.values():  # no longer listed; one that was chosen stays for the figures
+        if not option.responses.exists():
+            option.delete()
+    return activity
+
+
+@transaction.atomic
+def activity_remove(*, activity: Activity) -> None:
+    """Delete an activity; one with answers only leaves the pages and keeps its answers."""
+    if activity.responses.exists():
+        activity.removed_at = timezone.now()
+        activity.save(update_fields=["removed_at"])
+    else:
+        activity.delete()
+
+
+@transaction.atomic
+def item_move(*, item: Card | Activity, step: int) -> None:
+    """Swap a card or activity with its neighbour in the unit."""
+    siblings = type(item).objects.filter(unit=item.unit)
+    if isinstance(item, Activity):
+        siblings = siblings.filter(removed_at__isnull=True)
+    ordered = list(siblings.order_by("position", "pk"))
+    index = ordered.index(item)
+    if not 0 <= index + step < len(ordered):
+        return
+    ordered[index], ordered[index + step] = ordered[index + step], ordered[index]
+    for position, sibling in enumerate(ordered, start=1):
+        if sibling.position != position:
+            type(item).objects.filter(pk=sibling.pk).update(position=position)
+
+
+def _next_position(items: QuerySet) -> int:
+    return (items.aggregate(last=Max("position"))["last"] or 0) + 1

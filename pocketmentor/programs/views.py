@@ -1,0 +1,350 @@
+"""The studio: where facilitators and admins write and run their organization's programs."""
+
+import tempfile
+from functools import wraps
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pocketmentor.orgs.permissions import author_membership, studio_organizations
+from pocketmentor.programs import authoring, media
+from pocketmentor.programs.forms import (
+    ActivityForm,
+    CardForm,
+    DuplicateForm,
+    OptionFormSet,
+    ProgramForm,
+    UnitForm,
+    options_from,
+    short_name,
+)
+from pocketmentor.programs.models import Activity, Card, Program, Unit
+
+GET_POST = ["GET", "POST"]
+
+
+def studio_page(view):
+    """Open a studio page: 404 to anyone but the organization's admins and facilitators."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
+        membership = author_membership(user=request.user, org_slug=org)
+        organization = membership.organization
+        translation.activate(request.user.language or organization.language)
+        request.LANGUAGE_CODE = translation.get_language()
+        timezone.activate(organization.time_zone)
+        request.organization = organization
+        if "program" in kwargs:
+            kwargs["program"] = get_object_or_404(
+                Program.objects.select_related("organization"),
+                organization=organization,
+                slug=kwargs["program"],
+            )
+        return view(request, organization, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@login_required
+def studio_home(request: HttpRequest) -> HttpResponse:
+    memberships = studio_organizations(user=request.user)
+    if len(memberships) == 1:
+        return redirect("studio:programs", memberships[0].organization.slug)
+    return render(request, "programs/studio_home.html", {"memberships": memberships})
+
+
+@require_GET
+@studio_page
+def programs(request, organization) -> HttpResponse:
+    listed = organization.programs.order_by("-start_date")
+    return render(request, "programs/programs.html", {"org": organization, "programs": listed})
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def program_new(request, organization) -> HttpResponse:
+    form = ProgramForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "template"}
+        program = authoring.program_create(
+            organization=organization, template=form.cleaned_data["template"], **fields
+        )
+        messages.success(request, _("The program is created as a draft."))
+        return redirect("studio:program", organization.slug, program.slug)
+    return render(request, "programs/program_form.html", {"org": organization, "form": form})
+
+
+@require_GET
+@studio_page
+def program(request, organization, program: Program) -> HttpResponse:
+    units = list(program.units.order_by("number"))
+    schedule = [(unit, program.opens_at(unit.number)) for unit in units]
+    context = {"org": organization, "program": program, "schedule": schedule}
+    return render(request, "programs/program.html", context)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def program_edit(request, organization, program: Program) -> HttpResponse:
+    form = ProgramForm(request.POST or None, instance=program, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        program = authoring.program_update(program=program, **form.cleaned_data)
+        messages.success(request, _("The program is saved."))
+        return redirect("studio:program", organization.slug, program.slug)
+    context = {"org": organization, "program": program, "form": form}
+    return render(request, "programs/program_form.html", context)
+
+
+@require_POST
+@studio_page
+def program_state(request, organization, program: Program) -> HttpResponse:
+    state = request.POST.get("state")
+    if state in Program.State.values:
+        authoring.program_update(program=program, state=state)
+        messages.success(
+            request,
+            _("The program is now %(state)s.") % {"state": program.get_state_display().lower()},
+        )
+    return redirect("studio:program", organization.slug, program.slug)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def program_duplicate(request, organization, program: Program) -> HttpResponse:
+    form = DuplicateForm(request.POST or None, initial={"title": program.title})
+    if request.method == "POST" and form.is_valid():
+        slug_form = ProgramForm({"title": form.cleaned_data["title"]}, organization=organization)
+        slug_form.is_valid()
+        slug = slug_form.cleaned_data.get("slug") or f"{program.slug}-copy"
+        copy = authoring.program_duplicate(program=program, slug=slug, **form.cleaned_data)
+        messages.success(request, _("The copy is ready, as a draft without participants."))
+        return redirect("studio:program", organization.slug, copy.slug)
+    context = {"org": organization, "program": program, "form": form}
+    return render(request, "programs/duplicate.html", context)
+
+
+def _free_short_name(organization, title: str) -> str:
+    """The title's short name, numbered when the organization already uses it."""
+    base = short_name(title) or "program"
+    taken = set(organization.programs.values_list("slug", flat=True))
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+@require_POST
+@studio_page
+def unit_new(request, organization, program: Program) -> HttpResponse:
+    unit = authoring.unit_create(
+        program=program, title=_("Week %(number)s") % {"number": program.units.count() + 1}
+    )
+    return redirect("studio:unit", organization.slug, program.slug, unit.number)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def unit(request, organization, program: Program, number: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, program=program, number=number)
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        authoring.unit_update(unit=unit, **form.cleaned_data)
+        messages.success(request, _("The unit is saved."))
+        return redirect("studio:unit", organization.slug, program.slug, unit.number)
+    context = {
+        "org": organization,
+        "program": program,
+        "unit": unit,
+        "form": form,
+        "cards": unit.cards.all(),
+        "activities": unit.activities.live().prefetch_related("options"),
+        "opens_at": program.opens_at(unit.number),
+        "card_kinds": Card.Kind.choices,
+        "activity_kinds": Activity.Kind.choices,
+    }
+    return render(request, "programs/unit.html", context)
+
+
+@require_POST
+@studio_page
+def unit_action(request, organization, program: Program, number: int) -> HttpResponse:
+    """Publish, unpublish or move a unit."""
+    unit = get_object_or_404(Unit, program=program, number=number)
+    action = request.POST.get("action")
+    if action in ("publish", "unpublish"):
+        authoring.unit_publish(unit=unit, published=action == "publish")
+        return redirect("studio:unit", organization.slug, program.slug, unit.number)
+    if action in ("up", "down"):
+        authoring.unit_move(unit=unit, step=-1 if action == "up" else 1)
+    return redirect("studio:program", organization.slug, program.slug)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def card(request, organization, program: Program, number: int, card_id: int | None = None):
+    unit = get_object_or_404(Unit, program=program, number=number)
+    card = get_object_or_404(Card, unit=unit, pk=card_id) if card_id else None
+    initial = {"kind": request.GET.get("kind", Card.Kind.TEXT)}
+    form = CardForm(request.POST or None, request.FILES or None, instance=card, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "image"}
+        if form.image is not None:
+            fields["url"] = media.image_store(form.image)
+        authoring.card_save(unit=unit, card=card, **fields)
+        messages.success(request, _("The card is saved."))
+        return redirect("studio:unit", organization.slug, program.slug, unit.number)
+    preview = form.instance if card else Card(**initial)
+    context = {
+        "org": organization, "program": program, "unit": unit, "form": form, "preview": preview,
+    }  # fmt: skip
+    return render(request, "programs/card_form.html", context)
+
+
+@require_POST
+@studio_page
+def card_preview(request, organization) -> HttpResponse:
+    """The card as a participant will see it, for the phone frame beside the editor."""
+    form = CardForm(request.POST)
+    form.is_valid()
+    card = Card(**{k: form.cleaned_data.get(k, "") for k in ("kind", "body", "url", "caption")})
+    return render(request, "programs/_card_preview.html", {"card": card})
+
+
+@require_POST
+@studio_page
+def card_action(request, organization, program: Program, number: int, card_id: int):
+    card = get_object_or_404(Card, unit__program=program, unit__number=number, pk=card_id)
+    action = request.POST.get("action")
+    if action == "delete":
+        authoring.card_delete(card=card)
+        messages.success(request, _("The card is deleted."))
+    elif action in ("up", "down"):
+        authoring.item_move(item=card, step=-1 if action == "up" else 1)
+    return redirect("studio:unit", organization.slug, program.slug, number)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def activity(request, organization, program, number: int, activity_id: int | None = None):
+    unit = get_object_or_404(Unit, program=program, number=number)
+    activity = (
+        get_object_or_404(Activity.objects.live(), unit=unit, pk=activity_id)
+        if activity_id
+        else None
+    )
+    kind = activity.kind if activity else request.GET.get("kind", "")
+    if kind not in Activity.Kind.values:
+        return redirect("studio:unit", organization.slug, program.slug, number)
+    form = ActivityForm(request.POST or None, instance=activity, kind=kind)
+    initial = [
+        {"text": o.text, "is_correct": o.is_correct, "feedback": o.feedback}
+        for o in (activity.options.all() if activity else [])
+    ] or ([{}] * 3 if kind in (Activity.Kind.QUIZ, Activity.Kind.POLL) else [])
+    data = request.POST.copy() if request.method == "POST" else None
+    more = data is not None and data.pop("more", None)
+    if more:  # "Add an option" without JavaScript: one more empty row, nothing saved
+        data["options-TOTAL_FORMS"] = str(int(data.get("options-TOTAL_FORMS", 0)) + 1)
+    has_options = kind in (Activity.Kind.QUIZ, Activity.Kind.POLL)
+    options = OptionFormSet(data, initial=initial, prefix="options") if has_options else None
+    error = None
+    valid = form.is_valid() and (options is None or options.is_valid())
+    if request.method == "POST" and not more and valid:
+        data = form.cleaned_data
+        try:
+            chosen = options_from(
+                options or [],
+                kind=kind,
+                multiple=data.get("multiple", False),
+                is_scale=data.get("scale_min") is not None,
+            )
+        except ValidationError as invalid:
+            error = invalid.messages[0]
+        else:
+            authoring.activity_save(unit=unit, activity=activity, kind=kind, options=chosen, **data)
+            messages.success(request, _("The activity is saved."))
+            return redirect("studio:unit", organization.slug, program.slug, number)
+    context = {
+        "org": organization, "program": program, "unit": unit, "form": form,
+        "options": options, "kind": kind, "kind_label": Activity.Kind(kind).label,
+        "activity": activity, "options_error": error,
+        "answered": activity.responses.count() if activity else 0,
+    }  # fmt: skip
+    return render(request, "programs/activity_form.html", context)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def activity_action(request, organization, program, number: int, activity_id: int):
+    """Move an activity, or delete it (asking first when participants have answered it)."""
+    activity = get_object_or_404(
+        Activity.objects.live(), unit__program=program, unit__number=number, pk=activity_id
+    )
+    action = request.POST.get("action") or request.GET.get("action")
+    answered = activity.responses.count()
+    if action == "delete" and (
+        request.method == "GET" or (answered and not request.POST.get("confirm"))
+    ):
+        context = {
+            "org": organization,
+            "program": program,
+            "activity": activity,
+            "answered": answered,
+        }
+        return render(request, "programs/activity_delete.html", context)
+    if request.method == "POST" and action == "delete":
+        authoring.activity_remove(activity=activity)
+        messages.success(request, _("The activity is deleted."))
+    elif request.method == "POST" and action in ("up", "down"):
+        authoring.item_move(item=activity, step=-1 if action == "up" else 1)
+    return redirect("studio:unit", organization.slug, program.slug, number)
+
+
+@require_GET
+@studio_page
+def program_export(request, organization, program: Program) -> HttpResponse:
+    from pocketmentor.programs.archive import program_zip
+
+    response = HttpResponse(program_zip(program), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{program.slug}.zip"'
+    return response
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def program_upload(request, organization) -> HttpResponse:
+    """Create or update a program from a zip of its folder; a bad file changes nothing."""
+    from pocketmentor.programs.archive import extract_program
+    from pocketmentor.programs.importer import ProgramFolderError
+    from pocketmentor.programs.services import program_import
+
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("archive")
+        if upload is None:
+            errors = [_("Choose a zip file to upload.")]
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                try:
+                    program = program_import(
+                        organization=organization,
+                        folder=extract_program(upload.read(), Path(folder)),
+                    )
+                except ProgramFolderError as refused:
+                    errors = refused.errors
+                else:
+                    messages.success(request, _("The program is imported."))
+                    return redirect("studio:program", organization.slug, program.slug)
+    status = 400 if errors else 200
+    return render(
+        request, "programs/upload.html", {"org": organization, "errors": errors}, status=status
+    )
