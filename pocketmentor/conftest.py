@@ -5,6 +5,7 @@ a live three-week program, and an outsider from another organization with its ow
 """
 
 import datetime as dt
+import os
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Group, Membership, Organization
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.tests.chromium import CHROMIUM, FLAGS
 
 OSLO = ZoneInfo("Europe/Oslo")
 # A Wednesday in the program's second week: week 1 opened Monday 2 March 2026 at 07:30.
@@ -36,6 +38,17 @@ def _fresh_language():
     yield
     translation.deactivate()
     timezone.deactivate()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop shares the thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
 
 
 def make_person(email: str, *, org: Organization, role: str, language: str = "") -> User:

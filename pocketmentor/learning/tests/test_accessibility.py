@@ -7,7 +7,7 @@ import pytest
 from sesame.utils import get_query_string
 
 from pocketmentor import demo
-from pocketmentor.learning.tests.chromium import PHONE, needs_chromium
+from pocketmentor.tests.chromium import PHONE, needs_chromium
 
 AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [

@@ -8,7 +8,7 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
-from pocketmentor.learning.tests.chromium import PHONE, artifact, needs_chromium
+from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium
 
 DONE = re.compile(r"\bdone\b")
 pytestmark = needs_chromium

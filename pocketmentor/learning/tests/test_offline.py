@@ -5,7 +5,7 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
-from pocketmentor.learning.tests.chromium import PHONE, needs_chromium
+from pocketmentor.tests.chromium import PHONE, needs_chromium
 
 pytestmark = needs_chromium
 
