@@ -87,6 +87,17 @@ class CardForm(forms.ModelForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
 
+    # Which fields each kind of card uses; the editor hides the others when JavaScript runs.
+    USED_BY = {
+        "body": "text quote image video", "url": "image video", "image": "image",
+        "caption": "quote image video", "captions": "video",
+    }  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, kinds in self.USED_BY.items():
+            self.fields[name].widget.attrs["data-kinds"] = kinds
+
     class Meta:
         model = Card
         fields = ["kind", "body", "url", "caption", "captions"]

@@ -132,6 +132,19 @@
     box.replaceChildren(frame);
   });
 
+  // The studio's card editor shows only the fields the chosen kind of card uses.
+  const cardKind = document.querySelector("select[name='kind']");
+  const showCardFields = () => {
+    document.querySelectorAll("[data-kinds]").forEach((input) => {
+      const field = input.closest(".field");
+      if (field) field.hidden = !input.dataset.kinds.split(" ").includes(cardKind.value);
+    });
+  };
+  if (cardKind && document.querySelector("[data-kinds]")) {
+    cardKind.addEventListener("change", showCardFields);
+    showCardFields();
+  }
+
   // The studio's "Add an option": a new empty row at once instead of a round trip.
   document.querySelectorAll("[data-add-option]").forEach((button) => {
     button.addEventListener("click", (event) => {
