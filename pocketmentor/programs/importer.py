@@ -1,22 +1,77 @@
-"""Programs as code: a folder with program.yaml and one Markdown file per unit.
+"""Programs as code: read a program folder and check every line of it.
 
+A folder holds program.yaml and one Markdown file per unit: unit-01.md, unit-02.md, ...
 A unit file is YAML front matter (title, summary, activities) between `---` lines, then
 its cards in Markdown, separated by lines `+++`, `+++ quote | Attribution`,
-`+++ image URL | Alt text` or `+++ video URL | Caption`.
+`+++ image URL | Alt text` or `+++ video URL | Caption` (a video may add
+`captions=URL` of a WebVTT file). docs/programs-as-code.md has the whole format;
+exporter.py writes it back.
+
+Reading works on YAML nodes rather than loaded values, for two reasons: every node knows
+its line, so each problem names file and line; and text is taken as written, so a title
+`yes` or `1.0` stays text instead of becoming a boolean or a number.
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
-CARD_SEPARATOR = re.compile(r"^\+\+\+(?:[ \t]+(\w+))?(?:[ \t]+([^|\s]+))?(?:[ \t]*\|[ \t]*(.*))?$")
+ACTIVITY_KINDS = ("reflection", "task", "quiz", "poll")
+CARD_KINDS = ("text", "quote", "image", "video")
+PROGRAM_KEYS = ("title", "slug", "language", "description", "schedule")
+SCHEDULE_KEYS = ("start_date", "release_time", "timezone")
+UNIT_KEYS = ("title", "summary", "activities")
+ACTIVITY_KEYS = ("kind", "prompt", "multiple", "options", "scale")
+OPTION_KEYS = ("text", "correct", "feedback")
+# Keys an activity of a kind does not use: only a quiz has several right answers.
+NOT_FOR_KIND = {
+    "reflection": ("multiple", "options", "scale"),
+    "task": ("multiple", "options", "scale"),
+    "quiz": ("scale",),
+    "poll": ("multiple",),
+}
+SCALE_KEYS = ("min", "max", "low", "high")
+DEFAULT_RELEASE_TIME = dt.time(7, 30)
+DEFAULT_TIME_ZONE = "Europe/Oslo"
+# A scale is a row of buttons on a phone: 0-10 is the widest that still fits.
+SCALE_LOWEST, SCALE_HIGHEST = 0, 10
+# Ten years of weekly units; the database's week number stays small.
+MAX_UNITS = 520
+# The database's column sizes, so that a long line is a listed problem, not a crash.
+MAX_LENGTH = {
+    "program title": 200,
+    "slug": 50,
+    "unit title": 200,
+    "summary": 300,
+    "caption": 300,
+    "url": 200,
+    "captions": 500,
+    "option text": 300,
+    "scale label": 80,
+}
+UNIT_FILE = re.compile(r"^unit-(\d+)\.md$")
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+# A word like captions=URL on a card line.
+CARD_SETTING = re.compile(r"^([a-z_]+)=(.*)$")
+# A body line that would read as a card line is written with a backslash in front.
+ESCAPED_SEPARATOR = re.compile(r"^\\+\+\+\+")
+NULL_TAG = "tag:yaml.org,2002:null"
+INT_TAG = "tag:yaml.org,2002:int"
+BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 class ProgramFolderError(Exception):
-    """A program folder that cannot be imported, with every problem found."""
+    """A program folder (or zip) that cannot be imported, with every problem found."""
 
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
@@ -29,14 +84,44 @@ class CardSpec:
     body: str
     url: str = ""
     caption: str = ""
+    captions: str = ""  # a video's WebVTT captions file
+
+
+@dataclass
+class OptionSpec:
+    text: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass
+class ScaleSpec:
+    min: int
+    max: int
+    low: str = ""
+    high: str = ""
+
+
+@dataclass
+class ActivitySpec:
+    kind: str
+    prompt: str
+    multiple: bool = False
+    options: list[OptionSpec] = field(default_factory=list)
+    scale: ScaleSpec | None = None
+
+    @property
+    def shape(self) -> str:
+        """What an answer to it looks like: a scale poll and a choice poll differ."""
+        return "poll-scale" if self.kind == "poll" and self.scale else self.kind
 
 
 @dataclass
 class UnitSpec:
     number: int
     title: str
-    summary: str
-    activities: list[dict]
+    summary: str = ""
+    activities: list[ActivitySpec] = field(default_factory=list)
     cards: list[CardSpec] = field(default_factory=list)
 
 
@@ -45,91 +130,543 @@ class ProgramSpec:
     title: str
     slug: str
     language: str
-    description: str
-    release_time: dt.time
-    time_zone: str
-    units: list[UnitSpec]
+    description: str = ""
+    start_date: dt.date | None = None
+    release_time: dt.time = DEFAULT_RELEASE_TIME
+    time_zone: str = DEFAULT_TIME_ZONE
+    units: list[UnitSpec] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, for the command line and the studio to tell."""
+
+    created: bool = False
+    units_created: int = 0
+    units_updated: int = 0
+    units_published: int = 0
+    units_deleted: list[int] = field(default_factory=list)
+    units_unpublished: list[int] = field(default_factory=list)
+    activities_created: int = 0
+    activities_updated: int = 0
+    activities_deleted: int = 0
+    activities_removed: int = 0
+    options_kept: int = 0
+
+
+def clean_text(value: str) -> str:
+    """Text as the folder holds it: Unix line ends, no surrounding blank space.
+
+    Import and export both pass every text through here, so they agree on what is kept.
+    """
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def clean_line(value: str) -> str:
+    """A caption sits on its card's `+++` line, so it is one line."""
+    return " ".join(clean_text(value).split("\n")).strip()
 
 
 def read_program(folder: Path) -> ProgramSpec:
-    """Parse a program folder, or raise ProgramFolderError listing every problem with its file."""
-    errors: list[str] = []
-    meta = _yaml(folder / "program.yaml", errors) or {}
-    for key in ("title", "slug", "language"):
-        if not meta.get(key):
-            errors.append(f"program.yaml: missing {key}")
-    schedule = meta.get("schedule") or {}
-    try:
-        release_time = dt.time.fromisoformat(str(schedule.get("release_time", "07:30")))
-    except ValueError:
-        errors.append("program.yaml: release_time must be HH:MM")
-        release_time = dt.time(7, 30)
-    units = []
-    for number, path in enumerate(sorted(folder.glob("unit-*.md")), start=1):
-        unit = _read_unit(path, number, errors)
-        if unit:
-            units.append(unit)
-    if not units and not errors:
-        errors.append(f"{folder.name}: no unit-*.md files")
+    """Parse and check a program folder; raise ProgramFolderError listing every problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ProgramFolderError([f"{_name(folder)}: not a folder"])
+    meta = _File("program.yaml")
+    spec = _read_program_yaml(folder / "program.yaml", meta)
+    naming: list[str] = []
+    paths = _unit_paths(folder, naming)
+    unit_files = [_File(path.name) for path in paths.values()]
+    spec.units = [
+        unit
+        for (number, path), file in zip(paths.items(), unit_files, strict=True)
+        if (unit := _read_unit(path, number, file))
+    ]
+    # File by file, as a person would work through them: program.yaml, then unit-01.md, ...
+    errors = meta.messages() + sorted(
+        naming + [message for file in unit_files for message in file.messages()],
+        key=lambda message: re.split(r"[: ]", message, maxsplit=1)[0],
+    )
     if errors:
         raise ProgramFolderError(errors)
-    return ProgramSpec(
-        title=meta["title"],
-        slug=meta["slug"],
-        language=meta["language"],
-        description=meta.get("description", ""),
-        release_time=release_time,
-        time_zone=schedule.get("timezone", "Europe/Oslo"),
-        units=units,
-    )
+    return spec
 
 
-def _yaml(path: Path, errors: list[str], text: str | None = None, offset: int = 0):
+class _File:
+    """The problems found in one file, each with its line when there is one."""
+
+    def __init__(self, name: str, offset: int = 1):
+        self.name = name
+        self.offset = offset  # the file line of the YAML text's first line
+        self.problems: list[tuple[int, str]] = []
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.offset
+
+    def error(self, where: "yaml.Node | int | None", message: str) -> None:
+        line = self.line(where) if isinstance(where, yaml.Node) else where
+        self.problems.append((line or 0, message))
+
+    def messages(self) -> list[str]:
+        # Sorted by line, so a person can work down the file; the sort keeps equal lines' order.
+        ordered = sorted(self.problems, key=lambda problem: problem[0])
+        return [f"{self.name} line {n}: {m}" if n else f"{self.name}: {m}" for n, m in ordered]
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes YAML nodes; refuses aliases, which could make a small file expand hugely."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
+def _read_text(path: Path, file: _File) -> str | None:
+    """The file's text with Unix line ends, or None (and a problem) if it cannot be read."""
     try:
-        return yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
-        errors.append(f"{path.name}: missing")
+        file.error(None, "missing")
+        return None
+    except OSError as exc:
+        file.error(None, f"cannot be read ({exc.strerror})")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        file.error(data[: exc.start].count(b"\n") + 1, "not UTF-8 text; save it as UTF-8")
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _compose(text: str, file: _File) -> yaml.Node | None | bool:
+    """The YAML's top node (None when empty), or False once its problem is listed."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        file.error(mark.line + file.offset if mark else None, f"bad YAML ({exc.problem})")
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + file.offset
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        file.error(line, f"bad YAML (the character U+{code:04X} is not allowed)")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1 + offset}" if mark else ""
-        errors.append(f"{path.name}{line}: bad YAML ({getattr(exc, 'problem', exc)})")
+        file.error(None, f"bad YAML ({exc})")
+    return False
+
+
+# Field readers: each takes the mapping of key -> (key node, value node) that _fields
+# returns, reports what is wrong with the field, and returns a usable value regardless.
+
+
+def _fields(
+    file: _File, node: yaml.Node | None, allowed: tuple[str, ...], what: str
+) -> dict | None:
+    """A mapping's fields by key, reporting unknown, repeated and non-text keys.
+
+    None when the node is no mapping: that is reported once, and its fields go unchecked
+    rather than each reported missing.
+    """
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        file.error(node, f"{what} must be keys and values")
+        return None
+    fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key, value in node.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name not in allowed:
+            file.error(key, f"unknown key '{name}'" if name else "a key must be a word")
+        elif name in fields:
+            file.error(key, f"{name} is given twice")
+        else:
+            fields[name] = (key, value)
+    return fields
+
+
+def _text(file: _File, fields: dict, key: str, *, limit: str | None = None) -> str:
+    if key not in fields:
+        return ""
+    key_node, node = fields[key]
+    if not isinstance(node, yaml.ScalarNode):
+        file.error(key_node, f"{key} must be text")
+        return ""
+    text = "" if node.tag == NULL_TAG else clean_text(node.value)
+    if limit and len(text) > MAX_LENGTH[limit]:
+        file.error(key_node, f"{key} is longer than {MAX_LENGTH[limit]} characters")
+    return text
+
+
+def _required_text(file: _File, fields: dict, key: str, missing_at: int | yaml.Node, **kw) -> str:
+    text = _text(file, fields, key, **kw)
+    if not text and (key not in fields or isinstance(fields[key][1], yaml.ScalarNode)):
+        file.error(fields[key][0] if key in fields else missing_at, f"missing {key}")
+    return text
+
+
+def _bool(file: _File, fields: dict, key: str) -> bool:
+    if key not in fields:
+        return False
+    key_node, node = fields[key]
+    if isinstance(node, yaml.ScalarNode) and node.tag == BOOL_TAG:
+        return yaml.SafeLoader.bool_values[node.value.lower()]
+    file.error(key_node, f"{key} must be true or false")
+    return False
+
+
+def _whole_number(file: _File, fields: dict, key: str, what: str) -> int | None:
+    if key not in fields:
+        return None
+    key_node, node = fields[key]
+    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+    if node.tag == INT_TAG and WHOLE_NUMBER.match(value):
+        return int(value)
+    file.error(key_node, f"{what} {key} must be a whole number like 1")
     return None
 
 
-def _read_unit(path: Path, number: int, errors: list[str]) -> UnitSpec | None:
-    text = path.read_text(encoding="utf-8")
-    parts = text.split("\n---\n", 1) if text.startswith("---\n") else None
-    if not parts or len(parts) != 2:
-        errors.append(f"{path.name} line 1: must start with front matter between --- lines")
+def _items(file: _File, fields: dict, key: str) -> list[yaml.Node]:
+    if key not in fields:
+        return []
+    key_node, node = fields[key]
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        file.error(key_node, f"{key} must be a list, one `- ` line per item")
+        return []
+    return node.value
+
+
+# program.yaml
+
+
+def _read_program_yaml(path: Path, file: _File) -> ProgramSpec:
+    text = _read_text(path, file)
+    node = _compose(text, file) if text is not None else False
+    fields = _fields(file, node, PROGRAM_KEYS, "program.yaml") if node is not False else None
+    if fields is None:
+        return ProgramSpec(title="", slug="", language="")
+    start = node or 1
+    spec = ProgramSpec(
+        title=_required_text(file, fields, "title", start, limit="program title"),
+        slug=_slug(file, fields, start),
+        language=_language(file, fields, start),
+        description=_text(file, fields, "description"),
+    )
+    _read_schedule(file, fields, spec)
+    return spec
+
+
+def _slug(file: _File, fields: dict, start: "yaml.Node | int") -> str:
+    slug = _required_text(file, fields, "slug", start, limit="slug")
+    if slug and not SLUG.match(slug):
+        file.error(fields["slug"][0], "slug must be letters, digits, - and _ only, like leadership")
+    return slug
+
+
+def _language(file: _File, fields: dict, start: "yaml.Node | int") -> str:
+    codes = [code for code, _name in settings.LANGUAGES]
+    language = _required_text(file, fields, "language", start)
+    if language and language not in codes:
+        file.error(fields["language"][0], f"language must be one of {', '.join(codes)}")
+    return language
+
+
+def _read_schedule(file: _File, fields: dict, spec: ProgramSpec) -> None:
+    node = fields["schedule"][1] if "schedule" in fields else None
+    schedule = _fields(file, node, SCHEDULE_KEYS, "schedule") or {}
+    start_date = _text(file, schedule, "start_date")
+    if start_date:
+        spec.start_date = _date(start_date)
+        if spec.start_date is None:
+            file.error(schedule["start_date"][0], "start_date must be a date like 2026-01-05")
+    release_time = _text(file, schedule, "release_time")
+    if release_time:
+        parsed = _time(release_time)
+        if parsed is None:
+            file.error(schedule["release_time"][0], "release_time must be a time like 07:30")
+        spec.release_time = parsed or DEFAULT_RELEASE_TIME
+    time_zone = _text(file, schedule, "timezone")
+    if time_zone:
+        spec.time_zone = time_zone
+        if not _is_time_zone(time_zone):
+            file.error(
+                schedule["timezone"][0], f"unknown time zone '{time_zone}' (like Europe/Oslo)"
+            )
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if DATE.match(value) else None
+    except ValueError:
         return None
-    front = _yaml(path, errors, parts[0][4:], offset=1)
-    if not isinstance(front, dict):
+
+
+def _time(value: str) -> dt.time | None:
+    match = TIME.match(value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
         return None
-    if not front.get("title"):
-        errors.append(f"{path.name}: missing title")
-    activities = front.get("activities") or []
-    for index, activity in enumerate(activities, start=1):
-        where = f"{path.name}: activity {index}"
-        kind = activity.get("kind")
-        if kind not in {"reflection", "task", "quiz", "poll"}:
-            errors.append(f"{where}: kind must be reflection, task, quiz or poll")
-        if not activity.get("prompt"):
-            errors.append(f"{where}: missing prompt")
-        options = activity.get("options") or []
-        if kind == "quiz" and not any(o.get("correct") for o in options):
-            errors.append(f"{where}: a quiz needs at least one right answer")
-        if kind == "poll" and not options and not activity.get("scale"):
-            errors.append(f"{where}: a poll needs a scale or options")
-    unit = UnitSpec(number, front.get("title", ""), front.get("summary", ""), activities)
-    kind, url, caption, lines = "text", "", "", []
-    for line in parts[1].splitlines():
-        match = CARD_SEPARATOR.match(line)
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def _is_time_zone(value: str) -> bool:
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
+# Unit files
+
+
+def _unit_paths(folder: Path, errors: list[str]) -> dict[int, Path]:
+    """The unit files by number; they must run unit-01.md, unit-02.md, ... without gaps."""
+    paths: dict[int, Path] = {}
+    for path in sorted(folder.glob("unit-*.md")):
+        match = UNIT_FILE.match(path.name)
+        number = int(match[1]) if match else 0
         if not match:
-            lines.append(line)
-            continue
-        if "\n".join(lines).strip():
-            unit.cards.append(CardSpec(kind, "\n".join(lines).strip(), url, caption))
-        kind, url, caption, lines = match[1] or "text", match[2] or "", match[3] or "", []
-    if "\n".join(lines).strip() or kind != "text":
-        unit.cards.append(CardSpec(kind, "\n".join(lines).strip(), url, caption))
-    return unit
+            errors.append(f"{path.name}: not a unit file name; name unit files like unit-01.md")
+        elif number == 0:
+            errors.append(f"{path.name}: units are numbered from unit-01.md")
+        elif number > MAX_UNITS:
+            errors.append(f"{path.name}: a program has at most {MAX_UNITS} units")
+        elif number in paths:
+            errors.append(f"{path.name}: unit {number} again, as {paths[number].name}; keep one")
+        else:
+            paths[number] = path
+    if not paths and not errors:
+        errors.append(f"{_name(folder)}: no unit files; the first is unit-01.md")
+    errors.extend(f"{gap}: missing; units are numbered without gaps" for gap in _gaps(paths))
+    return dict(sorted(paths.items()))
+
+
+def _gaps(paths: dict[int, Path]) -> list[str]:
+    """The missing unit files, a run of them as one: unit-03.md, unit-05.md to unit-09.md."""
+    missing = [number for number in range(1, max(paths, default=0)) if number not in paths]
+    runs: list[list[int]] = []
+    for number in missing:
+        if runs and runs[-1][-1] == number - 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return [
+        f"unit-{run[0]:02d}.md" + (f" to unit-{run[-1]:02d}.md" if len(run) > 1 else "")
+        for run in runs
+    ]
+
+
+def _name(folder: Path) -> str:
+    return folder.name or str(folder)
+
+
+def _read_unit(path: Path, number: int, file: _File) -> UnitSpec | None:
+    text = _read_text(path, file)
+    if text is None:
+        return None
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        file.error(1, "must start with a --- line, then the front matter, then another --- line")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if end is None:
+        file.error(1, "the front matter has no closing --- line")
+        return None
+    file.offset = 2  # the front matter starts on the file's second line
+    node = _compose("\n".join(lines[1:end]), file)
+    fields = _fields(file, node, UNIT_KEYS, "the front matter") if node is not False else None
+    cards = _read_cards(file, lines[end + 1 :], first_line=end + 2)
+    if fields is None:
+        return UnitSpec(number=number, title="", cards=cards)
+    return UnitSpec(
+        number=number,
+        title=_required_text(file, fields, "title", node or 2, limit="unit title"),
+        summary=_text(file, fields, "summary", limit="summary"),
+        activities=[_read_activity(file, item) for item in _items(file, fields, "activities")],
+        cards=cards,
+    )
+
+
+def _read_activity(file: _File, node: yaml.Node) -> ActivitySpec:
+    fields = _fields(file, node, ACTIVITY_KEYS, "an activity")
+    if fields is None:
+        return ActivitySpec(kind="", prompt="")
+    kind = _text(file, fields, "kind")
+    if not kind:
+        file.error(node, "missing kind (reflection, task, quiz or poll)")
+    elif kind not in ACTIVITY_KINDS:
+        file.error(
+            fields["kind"][0], f"unknown activity kind '{kind}' (reflection, task, quiz or poll)"
+        )
+    activity = ActivitySpec(
+        kind=kind,
+        prompt=_required_text(file, fields, "prompt", node),
+        multiple=_bool(file, fields, "multiple"),
+        options=[_read_option(file, item, kind) for item in _items(file, fields, "options")],
+        scale=_read_scale(file, fields["scale"]) if "scale" in fields else None,
+    )
+    _check_activity(file, node, fields, activity)
+    return activity
+
+
+def _check_activity(file: _File, node: yaml.Node, fields: dict, activity: ActivitySpec) -> None:
+    """The rules that tie an activity's fields to its kind."""
+    kind, options = activity.kind, activity.options
+    if kind not in ACTIVITY_KINDS:
+        return
+    for key in NOT_FOR_KIND[kind]:
+        if key in fields:
+            file.error(fields[key][0], f"a {kind} takes no {key}")
+    right = sum(option.correct for option in options)
+    if kind == "quiz" and right == 0:
+        file.error(node, "a quiz needs at least one right answer")
+    elif kind == "quiz" and right > 1 and not activity.multiple:
+        file.error(node, "a single-choice quiz has one right answer; add multiple: true for more")
+    elif kind == "poll" and options and "scale" in fields:
+        file.error(node, "a poll needs either a scale or options, not both")
+    elif kind == "poll" and not options and "scale" not in fields:
+        file.error(node, "a poll needs a scale or options")
+
+
+def _read_option(file: _File, node: yaml.Node, kind: str) -> OptionSpec:
+    fields = _fields(file, node, OPTION_KEYS, "an option")
+    if fields is None:
+        return OptionSpec(text="")
+    option = OptionSpec(
+        text=_required_text(file, fields, "text", node, limit="option text"),
+        correct=_bool(file, fields, "correct"),
+        feedback=_text(file, fields, "feedback"),
+    )
+    # A poll asks for opinions: nobody is right, so there is no feedback either.
+    if kind == "poll":
+        for key in ("correct", "feedback"):
+            if key in fields:
+                file.error(fields[key][0], f"a poll option takes no {key}")
+    return option
+
+
+def _read_scale(file: _File, entry: tuple[yaml.Node, yaml.Node]) -> ScaleSpec:
+    key_node, node = entry
+    fields = _fields(file, node, SCALE_KEYS, "scale")
+    if fields is None:
+        return ScaleSpec(min=1, max=5)
+    low = _whole_number(file, fields, "min", "scale")
+    high = _whole_number(file, fields, "max", "scale")
+    for key, value in (("min", low), ("max", high)):
+        if key not in fields:
+            file.error(key_node, f"scale needs {key}")
+        elif value is not None and not SCALE_LOWEST <= value <= SCALE_HIGHEST:
+            file.error(
+                fields[key][0], f"scale {key} must be from {SCALE_LOWEST} to {SCALE_HIGHEST}"
+            )
+    if low is not None and high is not None and low >= high:
+        file.error(key_node, "scale min must be less than max")
+    return ScaleSpec(
+        min=low if low is not None else 1,
+        max=high if high is not None else 5,
+        low=_text(file, fields, "low", limit="scale label"),
+        high=_text(file, fields, "high", limit="scale label"),
+    )
+
+
+# Cards: the Markdown below the front matter
+
+
+@dataclass
+class _CardLine:
+    kind: str = "text"
+    url: str = ""
+    caption: str = ""
+    captions: str = ""
+    line: int = 0  # 0: the text before the first +++ line, which needs no card line
+
+
+def _read_cards(file: _File, lines: list[str], first_line: int) -> list[CardSpec]:
+    cards: list[CardSpec] = []
+    head, body = _CardLine(), []
+    for number, line in enumerate(lines, start=first_line):
+        if line.startswith("+++"):
+            _add_card(file, cards, head, body)
+            head, body = _card_line(file, line, number), []
+        else:
+            body.append(line[1:] if ESCAPED_SEPARATOR.match(line) else line)
+    _add_card(file, cards, head, body)
+    return cards
+
+
+def _card_line(file: _File, line: str, number: int) -> _CardLine:
+    """`+++ [kind [URL] [captions=URL]] [| caption]`; see the module's docstring."""
+    words, _bar, caption = line[3:].partition("|")
+    head = _CardLine(caption=clean_line(caption), line=number)
+    if words[:1] not in ("", " ", "\t"):
+        file.error(number, "a card line is +++ and a space, then the card's kind")
+        return head
+    kind, *rest = words.split() or ["text"]
+    head.kind = kind
+    if kind not in CARD_KINDS:
+        file.error(number, f"unknown card kind '{kind}' (quote, image or video)")
+        return head
+    links = []
+    for word in rest:
+        setting = CARD_SETTING.match(word)
+        if not setting:
+            links.append(word)
+        elif setting[1] == "captions" and kind == "video":
+            head.captions = setting[2]
+        else:
+            file.error(number, f"unknown card setting '{setting[1]}=' (a video takes captions=)")
+    head.url = links[0] if links else ""
+    if len(links) > 1:
+        file.error(number, "too many words before |; a link has no spaces")
+    else:
+        _check_card_line(file, head)
+    return head
+
+
+def _check_card_line(file: _File, head: _CardLine) -> None:
+    kind, number = head.kind, head.line
+    if kind in ("image", "video") and not head.url:
+        example = "an image card needs a URL: +++ image https://… | Alt text"
+        if kind == "video":
+            example = "a video card needs a URL: +++ video https://… | Caption"
+        file.error(number, example)
+    elif kind in ("text", "quote") and head.url:
+        file.error(number, f"a {kind} card takes no URL")
+    for link, limit in ((head.url, MAX_LENGTH["url"]), (head.captions, MAX_LENGTH["captions"])):
+        if len(link) > limit:
+            file.error(number, f"a link is longer than {limit} characters")
+        elif link and not _is_link(link):
+            file.error(number, f"'{link}' is not a link starting with https:// or {_media_path()}")
+    if kind == "text" and head.caption:
+        file.error(number, "a text card takes nothing after |")
+    if len(head.caption) > MAX_LENGTH["caption"]:
+        file.error(number, f"the text after | is longer than {MAX_LENGTH['caption']} characters")
+
+
+def _media_path() -> str:
+    return settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/media/"
+
+
+def _is_link(url: str) -> bool:
+    """A web address, or a file the studio uploaded to this site (as the studio allows)."""
+    if url.startswith(_media_path()):
+        return ".." not in url.split("/")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
+def _add_card(file: _File, cards: list[CardSpec], head: _CardLine, lines: list[str]) -> None:
+    body = clean_text("\n".join(lines))
+    if not head.line and not body:
+        return  # nothing before the first +++ line
+    if head.kind in ("text", "quote") and not body:
+        file.error(head.line, "an empty card: write its text below this line, or remove the line")
+    cards.append(
+        CardSpec(head.kind, body, url=head.url, caption=head.caption, captions=head.captions)
+    )

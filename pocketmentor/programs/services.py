@@ -2,12 +2,22 @@
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
-from pocketmentor.programs.importer import read_program
+from pocketmentor.programs.exporter import write_program
+from pocketmentor.programs.importer import (
+    ActivitySpec,
+    ImportReport,
+    OptionSpec,
+    ProgramSpec,
+    UnitSpec,
+    read_program,
+)
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
 
 LIBRARY = Path(__file__).resolve().parent / "library"
@@ -18,56 +28,198 @@ def program_import(
     *,
     organization: Organization,
     folder: Path,
-    start_date: dt.date,
-    state: str = Program.State.DRAFT,
+    start_date: dt.date | None = None,
+    state: str | None = None,
     publish: bool = False,
+    report: ImportReport | None = None,
 ) -> Program:
-    """Create a program, its units, cards, activities and options from a folder."""
+    """Create the organization's program from a folder, or update the one with its slug.
+
+    The whole folder is checked first and refused with every problem (ProgramFolderError),
+    so nothing is half-imported. An update keeps answers attached: units are matched by
+    number and activities by place and kind, and what has answers is kept out of sight
+    rather than deleted. `report`, when given, is filled in with what changed.
+    """
+    if state is not None and state not in Program.State.values:
+        raise ValueError(f"Unknown program state {state!r}.")
     spec = read_program(folder)
-    program = Program.objects.create(
-        organization=organization,
-        title=spec.title,
-        slug=spec.slug,
-        description=spec.description,
-        language=spec.language,
-        start_date=start_date,
-        release_time=spec.release_time,
-        time_zone=spec.time_zone,
-        state=state,
-    )
+    report = report if report is not None else ImportReport()
+    now = timezone.now()
+    program = _program_save(organization, spec, start_date=start_date, state=state, report=report)
+    existing = {unit.number: unit for unit in program.units.all()}
     for unit_spec in spec.units:
-        unit = Unit.objects.create(
-            program=program,
-            number=unit_spec.number,
-            title=unit_spec.title,
-            summary=unit_spec.summary,
-            published_at=timezone.now() if publish else None,
-        )
-        Card.objects.bulk_create(
-            Card(unit=unit, position=i, kind=c.kind, body=c.body, url=c.url, caption=c.caption)
-            for i, c in enumerate(unit_spec.cards, start=1)
-        )
-        for position, raw in enumerate(unit_spec.activities, start=1):
-            scale = raw.get("scale") or {}
-            activity = Activity.objects.create(
-                unit=unit,
-                position=position,
-                kind=raw["kind"],
-                prompt=raw["prompt"].strip(),
-                multiple=bool(raw.get("multiple")),
-                scale_min=scale.get("min") if scale else None,
-                scale_max=scale.get("max") if scale else None,
-                scale_low=scale.get("low", ""),
-                scale_high=scale.get("high", ""),
-            )
-            Option.objects.bulk_create(
-                Option(
-                    activity=activity,
-                    position=i,
-                    text=str(o["text"]),
-                    is_correct=bool(o.get("correct")),
-                    feedback=str(o.get("feedback", "")).strip(),
-                )
-                for i, o in enumerate(raw.get("options") or [], start=1)
-            )
+        unit = _unit_save(program, existing.pop(unit_spec.number, None), unit_spec,
+                          publish=publish, now=now, report=report)  # fmt: skip
+        _cards_replace(unit, unit_spec)
+        _activities_sync(unit, unit_spec.activities, now=now, report=report)
+    for unit in existing.values():
+        _unit_retire(unit, report)
     return program
+
+
+def program_export(*, program: Program, folder: Path) -> None:
+    """Write the program as a folder: program.yaml and one Markdown file per unit."""
+    write_program(program, folder)
+
+
+def _program_save(
+    organization: Organization,
+    spec: ProgramSpec,
+    *,
+    start_date: dt.date | None,
+    state: str | None,
+    report: ImportReport,
+) -> Program:
+    fields = {
+        "title": spec.title,
+        "description": spec.description,
+        "language": spec.language,
+        "release_time": spec.release_time,
+        "time_zone": spec.time_zone,
+    }
+    program = (
+        Program.objects.select_for_update()
+        .filter(organization=organization, slug=spec.slug)
+        .first()
+    )
+    if program is None:
+        report.created = True
+        # Today where the program runs: near midnight, UTC may already be tomorrow.
+        today = timezone.now().astimezone(ZoneInfo(spec.time_zone)).date()
+        return Program.objects.create(
+            organization=organization,
+            slug=spec.slug,
+            start_date=start_date or spec.start_date or today,
+            state=state or Program.State.DRAFT,
+            **fields,
+        )
+    for name, value in fields.items():
+        setattr(program, name, value)
+    # A running program keeps its start unless the caller or the folder names one.
+    program.start_date = start_date or spec.start_date or program.start_date
+    program.state = state or program.state
+    program.save()
+    return program
+
+
+def _unit_save(
+    program: Program,
+    unit: Unit | None,
+    spec: UnitSpec,
+    *,
+    publish: bool,
+    now: dt.datetime,
+    report: ImportReport,
+) -> Unit:
+    if unit is None:
+        report.units_created += 1
+        unit = Unit(program=program, number=spec.number)
+    else:
+        report.units_updated += 1
+    unit.title, unit.summary = spec.title, spec.summary
+    if publish and unit.published_at is None:
+        unit.published_at = now
+        report.units_published += 1
+    unit.save()
+    return unit
+
+
+def _unit_retire(unit: Unit, report: ImportReport) -> None:
+    """A unit the folder no longer has: deleted, unless that would delete answers."""
+    if unit.activities.filter(responses__isnull=False).exists():
+        unit.published_at = None
+        unit.save(update_fields=["published_at"])
+        report.units_unpublished.append(unit.number)
+    else:
+        unit.delete()
+        report.units_deleted.append(unit.number)
+
+
+def _cards_replace(unit: Unit, spec: UnitSpec) -> None:
+    # Nothing points at a card, so replacing them all is the simplest faithful update.
+    unit.cards.all().delete()
+    Card.objects.bulk_create(
+        Card(unit=unit, position=position, kind=card.kind, body=card.body, url=card.url,
+             caption=card.caption, captions=card.captions)
+        for position, card in enumerate(spec.cards, start=1)
+    )  # fmt: skip
+
+
+def _activities_sync(
+    unit: Unit, specs: list[ActivitySpec], *, now: dt.datetime, report: ImportReport
+) -> None:
+    """Match the unit's live activities to the folder's by place and kind.
+
+    The n-th activity in the file updates the unit's n-th live activity when both are of
+    the same kind (a scale poll and a choice poll count as different kinds), so reworded
+    activities keep their answers. Any other is replaced, and the old one retired.
+    """
+    chosen = Option.objects.annotate(chosen=Count("responses")).order_by("position", "pk")
+    live = list(
+        unit.activities.live()
+        .annotate(answers=Count("responses"))
+        .order_by("position", "pk")
+        .prefetch_related(Prefetch("options", queryset=chosen))
+    )
+    for position, spec in enumerate(specs, start=1):
+        current = live[position - 1] if position <= len(live) else None
+        if current is not None and _shape(current) == spec.shape:
+            _activity_save(current, spec, position)
+            _options_sync(current, list(current.options.all()), spec.options, report)
+            report.activities_updated += 1
+            continue
+        if current is not None:
+            _activity_retire(current, now, report)
+        activity = _activity_save(Activity(unit=unit), spec, position)
+        _options_sync(activity, [], spec.options, report)
+        report.activities_created += 1
+    for extra in live[len(specs) :]:
+        _activity_retire(extra, now, report)
+
+
+def _shape(activity: Activity) -> str:
+    return "poll-scale" if activity.is_scale else activity.kind
+
+
+def _activity_save(activity: Activity, spec: ActivitySpec, position: int) -> Activity:
+    scale = spec.scale
+    activity.position = position
+    activity.kind = spec.kind
+    activity.prompt = spec.prompt
+    activity.multiple = spec.multiple
+    activity.scale_min = scale.min if scale else None
+    activity.scale_max = scale.max if scale else None
+    activity.scale_low = scale.low if scale else ""
+    activity.scale_high = scale.high if scale else ""
+    activity.save()
+    return activity
+
+
+def _activity_retire(activity: Activity, now: dt.datetime, report: ImportReport) -> None:
+    """Gone from the folder: deleted, or removed from the pages when it has answers."""
+    if activity.answers:
+        activity.removed_at = now
+        activity.save(update_fields=["removed_at"])
+        report.activities_removed += 1
+    else:
+        activity.delete()
+        report.activities_deleted += 1
+
+
+def _options_sync(
+    activity: Activity, current: list[Option], specs: list[OptionSpec], report: ImportReport
+) -> None:
+    """Options matched by place; an extra one that an answer chose stays, after the rest."""
+    for position, spec in enumerate(specs, start=1):
+        option = current[position - 1] if position <= len(current) else Option(activity=activity)
+        option.position, option.text = position, spec.text
+        option.is_correct, option.feedback = spec.correct, spec.feedback
+        option.save()
+    for position, extra in enumerate(current[len(specs) :], start=len(specs) + 1):
+        if extra.chosen:
+            # Option has no "removed" mark: deleting it would change the answers that chose it.
+            extra.position = position
+            extra.save(update_fields=["position"])
+            report.options_kept += 1
+        else:
+            extra.delete()
