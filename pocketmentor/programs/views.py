@@ -28,6 +28,7 @@ from pocketmentor.programs.forms import (
 from pocketmentor.programs.models import Activity, Card, Program, Unit
 
 GET_POST = ["GET", "POST"]
+UPLOAD_LIMIT = 5 * 1024 * 1024  # read before checking what is inside, so cap it first
 
 
 def studio_page(view):
@@ -332,6 +333,8 @@ def program_upload(request, organization) -> HttpResponse:
         upload = request.FILES.get("archive")
         if upload is None:
             errors = [_("Choose a zip file to upload.")]
+        elif upload.size > UPLOAD_LIMIT:
+            errors = [_("The file is larger than 5 MB; a program folder zips to far less.")]
         else:
             with tempfile.TemporaryDirectory() as folder:
                 try:

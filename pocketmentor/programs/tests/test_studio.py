@@ -249,3 +249,20 @@ def test_new_week_is_added_at_the_end_as_a_draft(author, program):
     unit = Unit.objects.get(program=program, number=4)
     assert unit.published_at is None
     assert response["Location"] == f"{BASE}weeks/4/"
+
+
+def test_a_zip_round_trips_through_the_studio(author, program):
+    data = author.get(f"{BASE}export.zip").content
+    program.units.filter(number=1).update(title="Changed here")
+    upload = SimpleUploadedFile("lead.zip", data, content_type="application/zip")
+    response = author.post("/studio/fjordvik/import/", {"archive": upload})
+    assert response["Location"] == BASE
+    assert program.units.get(number=1).title == "Week 1 challenge"
+
+
+def test_a_bad_zip_changes_nothing_and_says_why(author, program):
+    upload = SimpleUploadedFile("notes.zip", b"not a zip at all")
+    response = author.post("/studio/fjordvik/import/", {"archive": upload})
+    assert response.status_code == 400
+    assert "Ingenting ble importert" in response.content.decode()
+    assert Program.objects.filter(organization=program.organization).count() == 1
