@@ -6,6 +6,7 @@ from pocketmentor import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("studio/", include("pocketmentor.orgs.urls")),
     path("studio/", include("pocketmentor.programs.urls")),
     path("media/<path:name>", views.media, name="media"),
     path("", include("pocketmentor.accounts.urls")),

@@ -1,0 +1,1 @@
+"""Staff pages about people: each module holds its pages and their `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""Groups and seminars of a program (staff pages)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""People in an organization: import, invitations, deactivation (staff pages)."""
+
+urlpatterns: list = []
