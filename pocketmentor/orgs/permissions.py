@@ -1,14 +1,20 @@
 """Who may do what in an organization: the one place the studio and staff pages ask."""
 
-from django.http import Http404
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
 
 from pocketmentor.orgs.models import Membership
 
+ADMINS = (Membership.Role.ADMIN,)
 AUTHORS = (Membership.Role.ADMIN, Membership.Role.FACILITATOR)
 
 
-def author_membership(*, user, org_slug: str) -> Membership:
-    """The person's membership as an admin or facilitator of the organization, or 404.
+def author_membership(*, user, org_slug: str, roles=AUTHORS) -> Membership:
+    """The person's membership in one of `roles` of the organization, or 404.
 
     404, not 403: people outside an organization learn nothing of what it has.
     """
@@ -16,12 +22,44 @@ def author_membership(*, user, org_slug: str) -> Membership:
         raise Http404
     membership = (
         Membership.objects.select_related("organization")
-        .filter(user=user, organization__slug=org_slug, role__in=AUTHORS)
+        .filter(user=user, organization__slug=org_slug, role__in=roles, user__is_active=True)
         .first()
     )
     if membership is None:
         raise Http404
     return membership
+
+
+def staff_page(roles=AUTHORS):
+    """Open a staff page of `/studio/<org>/…` for the organization's people in `roles` only.
+
+    The view gets the organization after the request; a `program` URL part becomes the
+    organization's program of that short name (404 for any other).
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
+            from pocketmentor.programs.models import Program
+
+            membership = author_membership(user=request.user, org_slug=org, roles=roles)
+            organization = membership.organization
+            translation.activate(request.user.language or organization.language)
+            request.LANGUAGE_CODE = translation.get_language()
+            timezone.activate(organization.time_zone)
+            request.organization, request.membership = organization, membership
+            if "program" in kwargs:
+                kwargs["program"] = get_object_or_404(
+                    Program.objects.select_related("organization"),
+                    organization=organization,
+                    slug=kwargs["program"],
+                )
+            return view(request, organization, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def studio_organizations(*, user) -> list[Membership]:

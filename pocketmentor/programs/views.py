@@ -1,7 +1,6 @@
 """The studio: where facilitators and admins write and run their organization's programs."""
 
 import tempfile
-from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
@@ -9,11 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pocketmentor.orgs.permissions import author_membership, studio_organizations
+from pocketmentor.orgs.permissions import AUTHORS, staff_page, studio_organizations
 from pocketmentor.programs import authoring, media
 from pocketmentor.programs.forms import (
     ActivityForm,
@@ -31,27 +29,7 @@ GET_POST = ["GET", "POST"]
 UPLOAD_LIMIT = 5 * 1024 * 1024  # read before checking what is inside, so cap it first
 
 
-def studio_page(view):
-    """Open a studio page: 404 to anyone but the organization's admins and facilitators."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
-        membership = author_membership(user=request.user, org_slug=org)
-        organization = membership.organization
-        translation.activate(request.user.language or organization.language)
-        request.LANGUAGE_CODE = translation.get_language()
-        timezone.activate(organization.time_zone)
-        request.organization = organization
-        if "program" in kwargs:
-            kwargs["program"] = get_object_or_404(
-                Program.objects.select_related("organization"),
-                organization=organization,
-                slug=kwargs["program"],
-            )
-        return view(request, organization, *args, **kwargs)
-
-    return wrapper
+studio_page = staff_page(AUTHORS)
 
 
 @require_GET
