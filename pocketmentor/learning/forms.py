@@ -68,3 +68,20 @@ class ResponseForm(forms.Form):
             "option_ids": choice if isinstance(choice, list) else [choice] if choice else [],
             "visibility": data.get("visibility", Response.Visibility.PRIVATE),
         }
+
+
+class FeedbackForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a reply before you send it.")},
+    )
+
+
+class SupporterForm(forms.Form):
+    name = forms.CharField(label=_("Their name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Their e-mail address"),
+        error_messages={"invalid": _("Enter a whole e-mail address, like kari@example.no.")},
+    )

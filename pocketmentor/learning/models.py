@@ -38,6 +38,7 @@ class Response(models.Model):
     class Visibility(models.TextChoices):
         PRIVATE = "private", _("Only me")
         GROUP = "group", _("My group")
+        SUPPORTERS = "supporters", _("My supporters")
         FACILITATORS = "facilitators", _("The facilitators")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="responses")
@@ -68,3 +69,70 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment} · {self.activity}"
+
+
+class Supporter(models.Model):
+    """A colleague or manager a participant invited to follow what they share with supporters."""
+
+    LIMIT = 2
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="supporters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supporting"
+    )
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "user"], name="one_supporter_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} supports {self.enrollment}"
+
+
+class Feedback(models.Model):
+    """A facilitator's or supporter's reply to a shared reflection."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="feedback")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_given"
+    )
+    text = models.TextField(_("feedback"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.response}"
+
+
+class Reaction(models.Model):
+    """A peer's small sign on a shared reflection: one per person and reflection."""
+
+    class Kind(models.TextChoices):
+        THANKS = "thanks", _("Thanks for sharing")
+        SAME = "same", _("Same here")
+        IDEA = "idea", _("Good idea")
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(_("reaction"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "user"], name="one_reaction_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"

@@ -9,9 +9,14 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.learning.models import Enrollment, Feedback, Response
 from pocketmentor.orgs.models import Seminar
 from pocketmentor.programs.models import Activity, Program, Unit
+
+
+def _feedback() -> Prefetch:
+    """Feedback on a participant's own writing, with who wrote it."""
+    return Prefetch("feedback", Feedback.objects.select_related("author"))
 
 
 def enrollment_for(*, user, org_slug: str, program_slug: str) -> Enrollment:
@@ -88,9 +93,11 @@ def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState
     activities = list(unit.activities.all())
     responses = {
         r.activity_id: r
-        for r in Response.objects.filter(
-            enrollment=enrollment, activity__in=activities
-        ).prefetch_related("choices")
+        for r in Response.objects.filter(enrollment=enrollment, activity__in=activities)
+        .annotate(reaction_count=Count("reactions"))
+        .prefetch_related(
+            "choices", Prefetch("feedback", Feedback.objects.select_related("author"))
+        )
     }
     states = []
     for activity in activities:
@@ -218,5 +225,7 @@ def reflections_of(*, enrollment: Enrollment) -> list[Response]:
         )
         .exclude(text="")
         .select_related("activity__unit")
+        .annotate(reaction_count=Count("reactions"))
+        .prefetch_related(_feedback())
         .order_by("-created_at")
     )

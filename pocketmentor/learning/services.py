@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
 from pocketmentor.programs.models import Activity
 
 
@@ -68,3 +68,75 @@ def response_edit(*, response: Response, text: str, visibility: str) -> Response
     response.updated_at = timezone.now()
     response.save(update_fields=["text", "visibility", "updated_at"])
     return response
+
+
+@transaction.atomic
+def feedback_give(*, response: Response, author, text: str) -> Feedback:
+    """A reply to a shared reflection; the writer sees it beside their reflection."""
+    return Feedback.objects.create(response=response, author=author, text=text)
+
+
+@transaction.atomic
+def reaction_toggle(*, response: Response, user, kind: str) -> Reaction | None:
+    """React, change one's reaction, or take it back by choosing the same again."""
+    current = Reaction.objects.filter(response=response, user=user).first()
+    if current is not None and current.kind == kind:
+        current.delete()
+        return None
+    reaction, _ = Reaction.objects.update_or_create(
+        response=response, user=user, defaults={"kind": kind}
+    )
+    return reaction
+
+
+class SupporterLimit(Exception):
+    """A participant has as many supporters as allowed."""
+
+
+@transaction.atomic
+def supporter_invite(*, enrollment: Enrollment, email: str, name: str = "") -> Supporter:
+    """Invite a colleague or manager by e-mail; they see only what is shared with supporters."""
+    from pocketmentor.accounts.models import User
+
+    email = email.strip().lower()
+    existing = Supporter.objects.filter(enrollment=enrollment, user__email=email).first()
+    if existing is not None:
+        return existing
+    if Supporter.objects.filter(enrollment=enrollment).count() >= Supporter.LIMIT:
+        raise SupporterLimit
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, name=name, language=enrollment.user.language
+    )
+    supporter = Supporter.objects.create(enrollment=enrollment, user=user)
+    _supporter_mail(supporter)
+    return supporter
+
+
+def _supporter_mail(supporter: Supporter) -> None:
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from pocketmentor.accounts.services import login_link_url, person_language
+
+    participant = supporter.enrollment.user
+    with translation.override(supporter.user.language or person_language(participant)):
+        context = {
+            "participant": participant,
+            "program": supporter.enrollment.program,
+            "url": login_link_url(user=supporter.user),
+        }
+        message = EmailMultiAlternatives(
+            subject=render_to_string("learning/email/supporter_subject.txt", context).strip(),
+            body=render_to_string("learning/email/supporter.txt", context),
+            to=[supporter.user.email],
+        )
+        message.attach_alternative(
+            render_to_string("learning/email/supporter.html", context), "text/html"
+        )
+    transaction.on_commit(message.send)
+
+
+@transaction.atomic
+def supporter_remove(*, supporter: Supporter) -> None:
+    supporter.delete()

@@ -13,6 +13,20 @@ urlpatterns = [
     path("o/<slug:org>/<slug:program>/week/<int:number>/", views.unit, name="unit"),
     path("o/<slug:org>/<slug:program>/progress/", views.progress, name="progress"),
     path("o/<slug:org>/<slug:program>/reflections/", views.reflections, name="reflections"),
+    path("o/<slug:org>/<slug:program>/group/", views.group, name="group"),
+    path(
+        "o/<slug:org>/<slug:program>/shared/<int:response_id>/react/",
+        views.react,
+        name="react",
+    ),
+    path("o/<slug:org>/<slug:program>/supporters/", views.supporters, name="supporters"),
+    path(
+        "o/<slug:org>/<slug:program>/supporters/<int:supporter_id>/remove/",
+        views.supporter_remove_view,
+        name="supporter_remove",
+    ),
+    path("supporting/", views.supporting, name="supporting"),
+    path("supporting/<int:response_id>/reply/", views.supporter_reply, name="supporter_reply"),
     path(
         "o/<slug:org>/<slug:program>/activities/<int:activity_id>/",
         views.respond,

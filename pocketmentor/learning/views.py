@@ -1,16 +1,26 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pocketmentor.learning import selectors
-from pocketmentor.learning.forms import ResponseForm
-from pocketmentor.learning.services import KeyConflict, response_record
+from pocketmentor.learning import selectors, sharing
+from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
+from pocketmentor.learning.models import Reaction, Response, Supporter
+from pocketmentor.learning.services import (
+    KeyConflict,
+    SupporterLimit,
+    feedback_give,
+    reaction_toggle,
+    response_record,
+    supporter_invite,
+    supporter_remove,
+)
 from pocketmentor.orgs.permissions import studio_organizations
 from pocketmentor.programs.models import Activity
 
@@ -39,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(_url("learning:week", enrollments[0]))
     if not enrollments and studio_organizations(user=request.user):
         return redirect("studio:home")
+    if not enrollments and Supporter.objects.filter(user=request.user).exists():
+        return redirect("learning:supporting")
     return render(request, "learning/home.html", {"enrollments": enrollments})
 
 
@@ -149,3 +161,90 @@ def _url(name: str, enrollment, **kwargs) -> str:
     return reverse(
         name, kwargs={"org": program.organization.slug, "program": program.slug} | kwargs
     )
+
+
+@require_GET
+@participant_page
+def group(request: HttpRequest, enrollment) -> HttpResponse:
+    """What the participant's group shared this week."""
+    week = enrollment.program.week_at()
+    shared = sharing.shared_with_group(enrollment=enrollment, week=week)
+    mine = dict(
+        Reaction.objects.filter(user=request.user, response__in=shared).values_list(
+            "response_id", "kind"
+        )
+    )
+    context = _base(enrollment) | {
+        "shared": [(r, mine.get(r.pk)) for r in shared],
+        "week": week,
+        "kinds": Reaction.Kind.choices,
+    }
+    return render(request, "learning/group.html", context)
+
+
+@require_POST
+@participant_page
+def react(request: HttpRequest, enrollment, response_id: int) -> HttpResponse:
+    response = get_object_or_404(
+        Response.objects.select_related("enrollment"),
+        pk=response_id,
+        enrollment__program=enrollment.program,
+    )
+    if not sharing.may_react(user=request.user, response=response):
+        raise Http404
+    if request.POST.get("kind") in Reaction.Kind.values:
+        reaction_toggle(response=response, user=request.user, kind=request.POST["kind"])
+    return redirect(f"{_url('learning:group', enrollment)}#shared-{response.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@participant_page
+def supporters(request: HttpRequest, enrollment) -> HttpResponse:
+    form = SupporterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            supporter_invite(enrollment=enrollment, **form.cleaned_data)
+        except SupporterLimit:
+            form.add_error(
+                None, _("You have two supporters already. Remove one to invite another.")
+            )
+        else:
+            messages.success(request, _("The invitation is on its way."))
+            return redirect(_url("learning:supporters", enrollment))
+    context = _base(enrollment) | {
+        "form": form,
+        "listing": enrollment.supporters.select_related("user"),
+        "limit": Supporter.LIMIT,
+    }
+    return render(request, "learning/supporters.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@participant_page
+def supporter_remove_view(request: HttpRequest, enrollment, supporter_id: int) -> HttpResponse:
+    supporter_remove(supporter=get_object_or_404(enrollment.supporters, pk=supporter_id))
+    messages.success(request, _("The supporter no longer sees what you share."))
+    return redirect(_url("learning:supporters", enrollment))
+
+
+@require_GET
+@login_required
+def supporting(request: HttpRequest) -> HttpResponse:
+    """What the people this person supports have shared with their supporters."""
+    shared = sharing.shared_with_supporter(user=request.user)
+    return render(request, "learning/supporting.html", {"shared": shared, "form": FeedbackForm()})
+
+
+@require_POST
+@login_required
+def supporter_reply(request: HttpRequest, response_id: int) -> HttpResponse:
+    response = get_object_or_404(Response.objects.select_related("enrollment"), pk=response_id)
+    if not sharing.may_reply(user=request.user, response=response):
+        raise Http404
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        feedback_give(response=response, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Your reply is sent."))
+    else:
+        messages.error(request, _("Write a reply before you send it."))
+    return redirect(f"{reverse('learning:supporting')}#shared-{response.pk}")

@@ -4,8 +4,8 @@ import pytest
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
 
-# session, user, enrollment, then the page's own reads
-BUDGETS = {"": 9, "week/1/": 10, "progress/": 5, "reflections/": 4}
+# session, user, enrollment, then the page's own reads; done work adds its feedback
+BUDGETS = {"": 9, "week/1/": 11, "progress/": 5, "reflections/": 5, "group/": 6}
 
 
 def grow(program, org, groups):
@@ -17,7 +17,10 @@ def grow(program, org, groups):
         enrollment = enroll(user, program, groups[n % 2])
         for unit in program.units.filter(number__lte=2):
             for activity in unit.activities.all():
-                answer(enrollment, activity, text="x", value=3 if activity.kind == "poll" else None)
+                answer(
+                    enrollment, activity, text="x", value=3 if activity.kind == "poll" else None,
+                    visibility="group",
+                )  # fmt: skip
 
 
 @pytest.mark.parametrize(("suffix", "budget"), BUDGETS.items())
@@ -27,6 +30,9 @@ def test_participant_page_query_count_does_not_grow(
     enrollment = ann.enrollments.get()
     for activity in program.units.get(number=1).activities.all():
         answer(enrollment, activity, text="mine", value=2 if activity.kind == "poll" else None)
+    mate = make_person("mate@fjordvik.example", org=org, role="participant")
+    reflection = program.units.get(number=2).activities.get(kind="reflection")
+    answer(enroll(mate, program, groups[0]), reflection, text="ours", visibility="group")
     client = signed_in(ann)
     with django_assert_num_queries(budget):
         assert client.get(week_url(program, suffix)).status_code == 200
