@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pocketmentor.insights import tracking
 from pocketmentor.learning import selectors, sharing
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
@@ -131,6 +132,7 @@ def reflections(request: HttpRequest, enrollment) -> HttpResponse:
 
 
 def _unit_page(request, enrollment, unit, *, this_week=False, states=None, failed=None, status=200):
+    tracking.unit_viewed(request, enrollment, unit)
     states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
     forms = {
         s.activity.pk: failed
@@ -143,7 +145,11 @@ def _unit_page(request, enrollment, unit, *, this_week=False, states=None, faile
         "this_week": this_week,
         "items": [(s, forms[s.activity.pk]) for s in states],
         "done": sum(s.done for s in states),
-        "seminar": selectors.next_seminar(program=enrollment.program) if this_week else None,
+        "seminar": (
+            selectors.next_seminar(program=enrollment.program, group_id=enrollment.group_id)
+            if this_week
+            else None
+        ),
     }
     return render(request, "learning/unit.html", context, status=status)
 
