@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SIZE ?= municipality
+DURATION ?= 10
 
 .PHONY: demo serve test bench lighthouse lint format messages install
 
@@ -18,8 +19,8 @@ NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)
 test: $(VENV)/.installed $(NODE_TOOLS)  ## Run every test (SQLite; PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed  ## Measure participant pages on generated data (SIZE=municipality|national)
-	$(BIN)/pocketmentor bench --size $(SIZE)
+bench: $(VENV)/.installed  ## Measure pages and a server under load (SIZE=municipality|national|all; needs wrk)
+	@$(BIN)/pocketmentor bench --size $(SIZE) --duration $(DURATION)
 
 lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
 	$(BIN)/pocketmentor lighthouse

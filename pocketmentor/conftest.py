@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -30,6 +31,12 @@ START = dt.date(2026, 3, 2)
 def _frozen_clock():
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached figures (poll counts, rate limits) never leak from one test into another."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 Every variable is listed in docs/configuration.md.
 """
 
+import json
 import secrets
 from pathlib import Path
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "pocketmentor.orgs",
     "pocketmentor.programs",
     "pocketmentor.learning",
+    "pocketmentor.insights",
+    "pocketmentor.nudges",
     "pocketmentor",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +126,40 @@ CACHES = {
 }
 # One process counts exactly in its own memory; several processes share Redis.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
+
+# Background work (docs/nudges.md): Django's tasks framework (the django-tasks backport),
+# queued in the database by default or in Redis (RQ) for larger installations.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=redis needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}.")
+NUDGES_WORKER_INTERVAL = env_int("NUDGES_WORKER_INTERVAL", 10)  # seconds between rounds when idle
+NUDGES_BATCH_SIZE = env_int("NUDGES_BATCH_SIZE", 100)  # messages per task
+NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 600)  # a claim older than this is retaken
+NUDGES_MAX_ATTEMPTS = env_int("NUDGES_MAX_ATTEMPTS", 8)
+NUDGES_UNSUBSCRIBE_EMAIL = env_str("NUDGES_UNSUBSCRIBE_EMAIL", "")  # mailto: in List-Unsubscribe
+NUDGES_SMTP_TIMEOUT = env_int("NUDGES_SMTP_TIMEOUT", 30)  # seconds before a silent server fails
+# Web Push: keys from the environment, else from $DATA_DIR/vapid.json (`pocketmentor nudges vapid`).
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "")
+if not VAPID_PRIVATE_KEY and (DATA_DIR / "vapid.json").exists():
+    _vapid = json.loads((DATA_DIR / "vapid.json").read_text())
+    VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid["public_key"], _vapid["private_key"]
+# Where browsers' push services may be (subscriptions elsewhere are refused).
+PUSH_SERVICES = env_list(
+    "PUSH_SERVICES",
+    "https://fcm.googleapis.com/*,https://updates.push.services.mozilla.com/*,"
+    "https://web.push.apple.com/*,https://*.notify.windows.com/*",
+)
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # a participant stays signed in on their phone
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
@@ -143,6 +182,36 @@ SESAME_ONE_TIME = True
 SESAME_MAX_AGE = env_int("LOGIN_LINK_MAX_AGE", 60 * 60 * 24 * 7)
 RATELIMIT_VIEW = "pocketmentor.accounts.views.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+
+# Staff sign-in with the organization's accounts (OpenID Connect), only when configured.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+    OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+    OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+    _oidc_missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+        )
+        + (() if OIDC_RP_SIGN_ALGO.startswith("HS") else ("OIDC_OP_JWKS_ENDPOINT",))
+        if not globals()[name]
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            f"OIDC_RP_CLIENT_ID is set, so set {', '.join(_oidc_missing)} too."
+        )
+    OIDC_CREATE_USER = False  # people are matched by e-mail, never created
+    LOGIN_REDIRECT_URL_FAILURE = "/login/staff/?oidc=failed"
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("pocketmentor.accounts.oidc.StaffOIDCBackend")
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nb")
 LANGUAGES = [("en", _("English")), ("nb", _("Norwegian bokmål"))]

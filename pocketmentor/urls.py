@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pocketmentor import views
+from pocketmentor.orgs.views import groups
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -9,8 +10,12 @@ urlpatterns = [
     path("studio/", include("pocketmentor.orgs.urls")),
     path("studio/", include("pocketmentor.learning.staff_views")),
     path("studio/", include("pocketmentor.programs.urls")),
+    path("", include("pocketmentor.nudges.urls")),  # studio/…/nudges/ and nudges/preferences/
+    path("", include("pocketmentor.insights.urls")),  # studio/…/insights/, xapi/statements
     path("media/<path:name>", views.media, name="media"),
     path("me/", include("pocketmentor.accounts.data_urls")),
+    path("", include("pocketmentor.accounts.oidc")),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
     path("", include("pocketmentor.learning.urls")),
+    path("", include((groups.participant_urlpatterns, "seminars"))),
 ]

@@ -12,6 +12,7 @@ from sesame.utils import get_user
 from pocketmentor.accounts.forms import LinkRequestForm
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import login_link_send, person_language
+from pocketmentor.insights.services import sign_in_recorded
 
 ALL = ["GET", "POST"]
 
@@ -34,6 +35,7 @@ def link(request: HttpRequest) -> HttpResponse:
         translation.activate(person_language(user))
         return render(request, "accounts/confirm.html", {"token": token, "person": user})
     login(request, user, backend="sesame.backends.ModelBackend")
+    sign_in_recorded(user=user)
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 

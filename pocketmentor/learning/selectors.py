@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -108,31 +109,36 @@ def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState
     return states
 
 
+POLL_CACHE_SECONDS = 60
+
+
 def _add_distributions(states: list[ActivityState]) -> None:
-    """Attach the anonymous distribution of answers to each answered poll: two queries at most."""
-    scales = [s for s in states if s.activity.is_scale]
-    choices = [s for s in states if not s.activity.is_scale]
-    counts: Counter[tuple[int, int]] = Counter()
-    if scales:
-        rows = (
-            Response.objects.filter(activity__in=[s.activity for s in scales])
-            .values_list("activity_id", "value")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        counts.update({(a, v): n for a, v, n in rows})
-    if choices:
-        rows = (
-            Response.choices.through.objects.filter(
-                option__activity__in=[s.activity for s in choices]
+    """Attach the anonymous distribution of answers to each answered poll.
+
+    Counting every answer of a national program's poll takes tens of milliseconds, so counts
+    are cached for a minute (two queries at most when they are not); the participant's own
+    answer is always counted, even when it is newer than the cached figures.
+    """
+    cached = cache.get_many([_poll_key(s.activity) for s in states])
+    missing = [s for s in states if _poll_key(s.activity) not in cached]
+    if missing:
+        counted_at = timezone.now()
+        fresh = _count_answers(missing)
+        for state in missing:
+            key = _poll_key(state.activity)
+            cached[key] = (
+                counted_at,
+                {k: n for k, n in fresh.items() if k[0] == state.activity.id},
             )
-            .values_list("option__activity_id", "option_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        counts.update({(a, o): n for a, o, n in rows})
+        cache.set_many({_poll_key(s.activity): cached[_poll_key(s.activity)] for s in missing},
+                       POLL_CACHE_SECONDS)  # fmt: skip
     for state in states:
         activity = state.activity
+        counted_at, counts = cached[_poll_key(activity)]
+        counts = Counter(counts)
+        if state.response.created_at > counted_at:  # answered after the count was made
+            mine = [state.response.value] if activity.is_scale else list(state.chosen)
+            counts.update((activity.id, k) for k in mine)
         if activity.is_scale:
             mine = state.response.value
             rows = [(str(v), counts[activity.id, v], v == mine) for v in activity.scale]
@@ -145,8 +151,44 @@ def _add_distributions(states: list[ActivityState]) -> None:
         state.distribution = [Share(lbl, n, round(100 * n / total), m) for lbl, n, m in rows]
 
 
-def next_seminar(*, program: Program) -> Seminar | None:
-    return Seminar.objects.filter(program=program, ends_at__gte=timezone.now()).first()
+def _poll_key(activity: Activity) -> str:
+    return f"poll-counts:{activity.pk}"
+
+
+def _count_answers(states: list[ActivityState]) -> Counter[tuple[int, int]]:
+    """Answers per (activity, value or option) of these polls: two queries at most."""
+    scales = [s.activity for s in states if s.activity.is_scale]
+    choices = [s.activity for s in states if not s.activity.is_scale]
+    counts: Counter[tuple[int, int]] = Counter()
+    if scales:
+        rows = (
+            Response.objects.filter(activity__in=scales)
+            .values_list("activity_id", "value")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts.update({(a, v): n for a, v, n in rows})
+    if choices:
+        rows = (
+            Response.choices.through.objects.filter(option__activity__in=choices)
+            .values_list("option__activity_id", "option_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        counts.update({(a, o): n for a, o, n in rows})
+    return counts
+
+
+def next_seminar(*, program: Program, group_id: int | None = None) -> Seminar | None:
+    """The next seminar open to the participant's group: one query.
+
+    A seminar with no groups chosen is for every group; one with groups only for them, so a
+    participant without a group (group_id None) sees only seminars for everyone.
+    """
+    invited = Q(groups=None) | Q(groups=group_id) if group_id else Q(groups=None)
+    return (
+        Seminar.objects.filter(program=program, ends_at__gte=timezone.now()).filter(invited).first()
+    )
 
 
 @dataclass

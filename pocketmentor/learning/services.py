@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pocketmentor.insights import services as insights
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
+from pocketmentor.nudges import hooks as nudges
 from pocketmentor.programs.models import Activity
 
 
@@ -52,6 +54,7 @@ def response_record(
             return Response.objects.get(enrollment=enrollment, activity=activity), False
         if option_ids:
             response.choices.set(option_ids)
+        insights.response_recorded(response=response, option_ids=option_ids)
         return response, True
     if existing.key == key or not activity.takes_text:
         return existing, False
@@ -63,6 +66,7 @@ def response_record(
 @transaction.atomic
 def response_edit(*, response: Response, text: str, visibility: str) -> Response:
     """Rewrite a reflection or a task note, or change who may see it."""
+    insights.response_sharing(response=response, visibility=visibility)
     response.text = text
     response.visibility = visibility
     response.updated_at = timezone.now()
@@ -73,7 +77,10 @@ def response_edit(*, response: Response, text: str, visibility: str) -> Response
 @transaction.atomic
 def feedback_give(*, response: Response, author, text: str) -> Feedback:
     """A reply to a shared reflection; the writer sees it beside their reflection."""
-    return Feedback.objects.create(response=response, author=author, text=text)
+    feedback = Feedback.objects.create(response=response, author=author, text=text)
+    nudges.feedback_received(feedback=feedback)
+    insights.feedback_recorded(feedback=feedback)
+    return feedback
 
 
 @transaction.atomic
@@ -86,6 +93,7 @@ def reaction_toggle(*, response: Response, user, kind: str) -> Reaction | None:
     reaction, _ = Reaction.objects.update_or_create(
         response=response, user=user, defaults={"kind": kind}
     )
+    insights.reaction_recorded(reaction=reaction)
     return reaction
 
 

@@ -55,6 +55,8 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     department = models.CharField(_("department"), max_length=200, blank=True)
+    # When the last invitation e-mail went out; also paces resending.
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -95,6 +97,11 @@ class Seminar(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     place = models.CharField(_("place"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True, help_text=_("Markdown."))
+    # No group chosen means every group, including groups made later.
+    groups = models.ManyToManyField(
+        Group, blank=True, related_name="seminars", verbose_name=_("groups taking part")
+    )
 
     class Meta:
         verbose_name = _("seminar")
@@ -109,3 +116,28 @@ class Seminar(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SeminarUnit(models.Model):
+    """A week of the program marked as work to do before a seminar, or after it."""
+
+    class Kind(models.TextChoices):
+        PREWORK = "prework", _("Pre-work")
+        FOLLOWUP = "followup", _("Follow-up")
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(
+        "programs.Unit", on_delete=models.CASCADE, related_name="seminar_links"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("seminar week")
+        verbose_name_plural = _("seminar weeks")
+        constraints = [
+            # A week is either pre-work or follow-up for a given seminar, never both.
+            models.UniqueConstraint(fields=["seminar", "unit"], name="one_kind_per_seminar_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seminar} · {self.unit} ({self.get_kind_display()})"

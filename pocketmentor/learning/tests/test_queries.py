@@ -1,6 +1,7 @@
 """Each participant page runs a fixed number of queries, whatever the size of the data."""
 
 import pytest
+from django.core.cache import cache
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
 
@@ -34,8 +35,11 @@ def test_participant_page_query_count_does_not_grow(
     reflection = program.units.get(number=2).activities.get(kind="reflection")
     answer(enroll(mate, program, groups[0]), reflection, text="ours", visibility="group")
     client = signed_in(ann)
+    client.get(week_url(program, suffix))  # a first view of a unit records it (insights)
+    cache.clear()  # measure poll results counted afresh, the dearest case
     with django_assert_num_queries(budget):
         assert client.get(week_url(program, suffix)).status_code == 200
     grow(program, org, groups)
+    cache.clear()
     with django_assert_num_queries(budget):
         assert client.get(week_url(program, suffix)).status_code == 200

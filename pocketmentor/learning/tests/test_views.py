@@ -3,7 +3,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from pocketmentor.conftest import answer, signed_in, week_url
+from pocketmentor.conftest import answer, make_person, signed_in, week_url
 from pocketmentor.learning.models import Response
 
 
@@ -307,3 +307,22 @@ def test_removed_activity_is_hidden_and_cannot_be_answered(client_ann, program):
     page = client_ann.get(week_url(program)).content.decode()
     assert f'id="activity-{task.pk}"' not in page
     assert post_answer(client_ann, program, task).status_code == 404
+
+
+def test_poll_results_are_cached_and_count_my_newer_answer(
+    client_ann, bob, program, django_assert_num_queries
+):
+    poll = activity(program, "poll")
+    answer(bob.enrollments.get(), poll, value=4)
+    client_ann.get(week_url(program))  # nothing answered: no poll results yet
+    post_answer(client_ann, program, poll, value=2)
+    first = client_ann.get(week_url(program)).content.decode()
+    answer(
+        make_person(
+            "cy@fjordvik.example", org=program.organization, role="participant"
+        ).enrollments.create(program=program),
+        poll,
+        value=5,
+    )
+    again = client_ann.get(week_url(program)).content.decode()
+    assert first.count(">50%<") == 2 and again.count(">50%<") == 2  # cached for a minute

@@ -1,65 +1,67 @@
-"""`make bench`: figures on generated data, one JSON object per line.
+"""`make bench`: figures on generated data, one JSON object per line on stdout.
 
-Runs against a throwaway test database (never the configured one), seeded like the demo.
+Each size runs against its own throwaway test database (never the configured one): the data
+is generated, the participant pages are measured in this process, then a gunicorn server on
+the same database is put under load by wrk. Progress goes to stderr.
 """
 
-import gzip
 import json
-import re
+import tempfile
 from pathlib import Path
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, get_runner, setup_test_environment
+from django.test.utils import setup_test_environment
 
-from pocketmentor.demo import demo_people, demo_seed
+from pocketmentor.bench import Figure, generate, load, pages
+from pocketmentor.bench.database import bench_database
 
-PAGES = {
-    "this-week": "",
-    "unit": "week/4/",
-    "progress": "progress/",
-    "reflections": "reflections/",
-}
+SIZES = ["municipality", "national"]
 
 
 class Command(BaseCommand):
-    help = "Measure participant pages on generated data and print JSON lines."
+    help = "Measure participant pages and a server under load on generated data (JSON lines)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=["municipality"], default="municipality")
+        parser.add_argument("--size", choices=[*SIZES, "all"], default="municipality")
+        parser.add_argument(
+            "--duration", type=int, default=10, help="seconds of measured load (after a warm-up)"
+        )
+        parser.add_argument(
+            "--no-load", action="store_true", help="only the data and page figures: no server"
+        )
 
-    def handle(self, *args, size: str, **options):
+    def handle(self, *args, size: str, duration: int, no_load: bool, **options):
+        if not no_load:
+            load.require_wrk()  # before minutes of data generation, not after
         setup_test_environment()
-        runner = get_runner(settings)(verbosity=0, interactive=False)
-        old_config = runner.setup_databases()
-        try:
-            demo_seed(language="nb")
-            self._pages(size)
-        finally:
-            runner.teardown_databases(old_config)
+        for name in SIZES if size == "all" else [size]:
+            self._size(name, duration=duration, with_load=not no_load)
 
-    def _emit(self, bench: str, value: float, unit: str, size: str) -> None:
-        line = {"bench": bench, "value": value, "unit": unit, "size": size, "db": connection.vendor}
-        self.stdout.write(json.dumps(line))
+    def _size(self, size: str, *, duration: int, with_load: bool) -> None:
+        with (
+            tempfile.TemporaryDirectory(prefix="pocketmentor-bench-") as folder,
+            bench_database(Path(folder)) as database_url,
+        ):
+            self._progress(f"{size} on {connection.vendor}: generating data")
+            self._emit(generate.seed(size), size)
+            self._progress(f"{size}: measuring pages")
+            self._emit(pages.measure(), size)
+            if with_load:
+                figures = load.measure(
+                    database_url=database_url,
+                    folder=Path(folder),
+                    duration=duration,
+                    progress=lambda text: self._progress(f"{size}: {text}"),
+                )
+                self._emit(figures, size)
 
-    def _pages(self, size: str) -> None:
-        participant = demo_people()["participant"]
-        client = Client(headers={"accept-encoding": "gzip"})
-        client.force_login(participant)
-        enrollment = participant.enrollments.select_related("program__organization").get()
-        base = f"/o/{enrollment.program.organization.slug}/{enrollment.program.slug}/"
-        for name, suffix in PAGES.items():
-            with CaptureQueriesContext(connection) as queries:
-                response = client.get(base + suffix)
-            assert response.status_code == 200, (name, response.status_code)
-            html = response.content
-            assets = re.findall(rb'(?:href|src)="/static/([^"]+)"', gzip.decompress(html))
-            asset_bytes = sum(
-                len(gzip.compress(Path(finders.find(a.decode())).read_bytes())) for a in assets
-            )
-            self._emit(f"page.{name}.queries", len(queries), "queries", size)
-            self._emit(f"page.{name}.html_bytes", len(html), "bytes gzip", size)
-            self._emit(f"page.{name}.first_load_bytes", len(html) + asset_bytes, "bytes gzip", size)
+    def _emit(self, figures: list[Figure], size: str) -> None:
+        for figure in figures:
+            line = figure._asdict() | {"size": size, "db": connection.vendor}
+            self.stdout.write(json.dumps(line))
+        self.stdout.flush()
+
+    def _progress(self, text: str) -> None:
+        self.stderr.write(text)
+        self.stderr.flush()

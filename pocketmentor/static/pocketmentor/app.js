@@ -116,6 +116,21 @@
     if ("caches" in window) caches.delete("pages");
   });
 
+  // Reading: once the last card of a unit has been on screen, say so (once per unit and
+  // session, the server keeps count). Without JavaScript, reading is simply not recorded.
+  const cards = document.querySelector("section.cards[data-read]");
+  const lastCard = cards?.lastElementChild;
+  if (lastCard && "IntersectionObserver" in window) {
+    const reading = new IntersectionObserver((entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      reading.disconnect();
+      const token = document.querySelector("input[name='csrfmiddlewaretoken']")?.value || "";
+      const body = new URLSearchParams({ csrfmiddlewaretoken: token });
+      fetch(cards.dataset.read, { method: "POST", body, credentials: "same-origin" }).catch(() => {});
+    }, { threshold: 0.5 });
+    reading.observe(lastCard);
+  }
+
   // Videos from YouTube or Vimeo load only when the participant asks: nothing is sent to
   // them before. Without JavaScript the link opens the video on its own site.
   document.addEventListener("click", (event) => {

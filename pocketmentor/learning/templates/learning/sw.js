@@ -42,3 +42,21 @@ async function networkFirst(request) {
     throw error;
   }
 }
+
+// Nudges (pocketmentor/nudges): notifications the server sends with Web Push, once the
+// participant turned them on from their preferences page.
+self.addEventListener("push", (event) => {
+  const data = event.data ? event.data.json() : {};
+  event.waitUntil(self.registration.showNotification(data.title || "Pocketmentor", {
+    body: data.body || "", tag: data.tag, data: { url: data.url || "/" } }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin);
+  const target = url.origin === self.location.origin ? url.href : self.location.origin + "/";
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((open) => {
+    const same = open.find((client) => client.url === target);
+    return same ? same.focus() : self.clients.openWindow(target);
+  }));
+});

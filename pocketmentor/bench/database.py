@@ -1,0 +1,38 @@
+"""The bench's own test database, which a separate server process can open as well."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import get_runner
+
+
+@contextmanager
+def bench_database(folder: Path) -> Iterator[str]:
+    """Create an empty test database (never the configured one); yield its DATABASE_URL."""
+    test = connection.settings_dict["TEST"]
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(folder / "bench.sqlite3")  # a file: the server must open it too
+    else:
+        # Not the test suite's test_<name>, which a `make test` running meanwhile may be using.
+        test["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
+    runner = get_runner(settings)(verbosity=0, interactive=False)
+    old_config = runner.setup_databases()
+    try:
+        yield database_url(connection.settings_dict)
+    finally:
+        runner.teardown_databases(old_config)
+
+
+def database_url(db: dict) -> str:
+    """The DATABASE_URL of a connection's settings, as settings.py reads it."""
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    auth = quote(db["USER"], safe="") if db["USER"] else ""
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
+    return f"postgres://{auth}{'@' if auth else ''}{host}/{quote(db['NAME'], safe='')}"

@@ -1,0 +1,64 @@
+"""Queries and compressed bytes of each participant page, measured in this process."""
+
+import gzip
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from pocketmentor.bench import Figure
+from pocketmentor.learning.models import Enrollment
+
+PAGES = {
+    "this-week": "",
+    "unit": "week/4/",
+    "progress": "progress/",
+    "reflections": "reflections/",
+}
+ASSET = re.compile(rb'(?:href|src)="/static/([^"]+)"')
+
+
+def program_path(enrollment: Enrollment) -> str:
+    program = enrollment.program
+    return f"/o/{program.organization.slug}/{program.slug}/"
+
+
+def participants(count: int) -> list[Enrollment]:
+    """The first enrollments: the first is the participant whose pages are measured."""
+    enrollments = Enrollment.objects.select_related("user", "program__organization")
+    return list(enrollments.order_by("pk")[:count])
+
+
+def measure() -> list[Figure]:
+    enrollment = participants(1)[0]
+    client = Client(headers={"accept-encoding": "gzip"})
+    client.force_login(enrollment.user)
+    figures = []
+    for name, suffix in PAGES.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(program_path(enrollment) + suffix)
+        if response.status_code != 200:
+            raise RuntimeError(f"page {name} answered {response.status_code}")
+        html = len(response.content)
+        first_load = html + _assets_bytes(gzip.decompress(response.content))
+        figures += [
+            Figure(f"page.{name}.queries", len(queries), "queries"),
+            Figure(f"page.{name}.html_bytes", html, "bytes gzip"),
+            Figure(f"page.{name}.first_load_bytes", first_load, "bytes gzip"),
+        ]
+    return figures
+
+
+def _assets_bytes(html: bytes) -> int:
+    """The CSS and JavaScript a page links, each gzip-compressed."""
+    return sum(len(gzip.compress(_asset(n.decode()).read_bytes())) for n in ASSET.findall(html))
+
+
+def _asset(name: str) -> Path:
+    # Fingerprinted names exist only among the collected files.
+    found = finders.find(name)
+    return Path(found) if found else Path(settings.STATIC_ROOT) / name

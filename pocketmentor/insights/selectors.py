@@ -1,0 +1,315 @@
+"""Reads of the dashboards: every figure comes from the rollups, never from the records.
+
+Each function is a fixed, small number of queries on indexed rollup rows, whatever the
+number of participants or records (see docs/insights.md and docs/performance.md).
+"""
+
+import datetime as dt
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pocketmentor.insights.models import (
+    AnswerCount,
+    Engagement,
+    WeekFigure,
+    WeekTally,
+)
+from pocketmentor.learning import sharing
+from pocketmentor.learning.models import Response
+from pocketmentor.lib.contrast import contrast
+from pocketmentor.orgs.models import Group, Seminar
+from pocketmentor.programs.models import Activity, Program, Unit
+
+AT_RISK_AFTER = dt.timedelta(days=14)
+GROUPS_PER_PAGE = 50
+PEOPLE_PER_PAGE = 50
+Dimension = WeekFigure.Dimension
+
+
+@dataclass(frozen=True)
+class Point:
+    """One week's figure: of `enrolled` participants, `active` completed an activity."""
+
+    week: int
+    enrolled: int = 0
+    active: int = 0
+
+    @property
+    def rate(self) -> float:
+        """The share active; 0 for a week nobody was enrolled in."""
+        return self.active / self.enrolled if self.enrolled else 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rate)
+
+
+@dataclass
+class Headline:
+    this: Point | None
+    last: Point | None
+    running: bool  # `this` is the week under way, still counting
+    day: int  # which day of the week under way
+
+    @property
+    def change(self) -> int | None:
+        """This week against last, in percentage points."""
+        if self.this is None or self.last is None:
+            return None
+        return self.this.percent - self.last.percent
+
+
+@dataclass
+class Cell:
+    point: Point
+    style: str  # the cell's colours
+    text: str  # the percentage, or – for a week nobody in the row was enrolled in
+    title: str  # "12 of 25"
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+def _weeks(program: Program, dimension: str, **filters) -> list[WeekFigure]:
+    return list(
+        WeekFigure.objects.filter(program=program, dimension=dimension, **filters).order_by("week")
+    )
+
+
+def weekly(*, program: Program) -> list[Point]:
+    """The weekly active engagement rate of every week so far: one query."""
+    return [Point(f.week, f.enrolled, f.active) for f in _weeks(program, Dimension.PROGRAM)]
+
+
+def headline(*, program: Program, points: list[Point], now: dt.datetime | None = None) -> Headline:
+    now = now or timezone.now()
+    this = points[-1] if points else None
+    last = points[-2] if len(points) > 1 else None
+    running = this is not None and program.week_at(now) == this.week
+    day = (now - program.opens_at(this.week)).days + 1 if running else 7
+    return Headline(this=this, last=last, running=running, day=min(day, 7))
+
+
+def _blend(color: str, rate: float) -> str:
+    """`color` at `rate` strength over white."""
+    channels = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*(round(255 - (255 - c) * rate) for c in channels))
+
+
+def cell(point: Point, color: str) -> Cell:
+    """A heat map cell; its text and colours made here, as a page may show thousands."""
+    background = _blend(color, point.rate) if point.enrolled else "#ffffff"
+    ink = "#ffffff" if contrast(background, "#ffffff") >= 4.5 else "#1b1b1b"
+    title = _("%(active)s of %(enrolled)s") % {"active": point.active, "enrolled": point.enrolled}
+    text = str(point.percent) if point.enrolled else "–"
+    return Cell(point, f"background:{background};color:{ink}", text, title)
+
+
+def _rows(figures: list[WeekFigure], key, label_of, weeks: list[int], color: str) -> dict:
+    """Rows of a heat map by `key`, a cell for each of `weeks` (blank where none)."""
+    by_key: dict = defaultdict(dict)
+    for f in figures:
+        by_key[key(f)][f.week] = Point(f.week, f.enrolled, f.active)
+    return {
+        k: Row(label_of(k), [cell(points.get(w, Point(w)), color) for w in weeks])
+        for k, points in by_key.items()
+    }
+
+
+def by_department(*, program: Program, weeks: list[int], color: str) -> list[Row]:
+    """Weeks by department (from the participants' memberships): one query."""
+    figures = _weeks(program, Dimension.DEPARTMENT)
+    rows = _rows(figures, lambda f: f.department, lambda d: d or _("No department"), weeks, color)
+    return [rows[d] for d in sorted(rows, key=lambda d: (d == "", d.casefold()))]
+
+
+@functools.lru_cache(maxsize=65536)  # a national program has 10,000 groups, sorted each view
+def natural(name: str) -> tuple:
+    """ "Group 2" before "Group 10"."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", name))
+
+
+def by_group(*, program: Program, weeks: list[int], color: str, page: str | int = 1) -> Page:
+    """A page of groups in natural order, each with its weeks: three queries."""
+    groups = sorted(
+        Group.objects.filter(program=program).values_list("pk", "name"),
+        key=lambda g: natural(g[1]),
+    )
+    figures = WeekFigure.objects.filter(program=program, dimension=Dimension.GROUP)
+    if figures.filter(group__isnull=True).exists():
+        groups.append((None, _("Without a group")))
+    paginator = Paginator(groups, GROUPS_PER_PAGE)
+    current = paginator.get_page(page)
+    ids = [pk for pk, _ in current.object_list if pk is not None]
+    names = dict(current.object_list)
+    wanted = Q(group_id__in=ids)
+    if None in names:
+        wanted |= Q(group__isnull=True)
+    found = list(figures.filter(wanted).order_by("week"))
+    rows = _rows(found, lambda f: f.group_id, names.get, weeks, color)
+    current.object_list = [rows[pk] for pk, _ in current.object_list if pk in rows]
+    return current
+
+
+@dataclass
+class Step:
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass
+class Funnel:
+    unit: Unit
+    steps: list[Step]
+
+
+def funnels(*, program: Program, weeks: list[Point]) -> list[Funnel]:
+    """Per unit so far: how many opened it, read its cards, did a task, reflected. One query."""
+    base = max((p.enrolled for p in weeks[-1:]), default=0)
+    units = (
+        Unit.objects.published()
+        .filter(program=program, number__lte=len(weeks))
+        .select_related("funnel")
+        .order_by("number")
+    )
+    labels = [
+        ("opened", _("Opened")),
+        ("read", _("Read the cards")),
+        ("tasked", _("Did the task")),
+        ("reflected", _("Reflected")),
+    ]
+    result = []
+    for unit in units:
+        counts = getattr(unit, "funnel", None)
+        steps = []
+        for name, label in labels:
+            count = getattr(counts, name, 0) if counts else 0
+            percent = min(100, round(100 * count / base)) if base else 0
+            steps.append(Step(label, count, percent))
+        result.append(Funnel(unit, steps))
+    return result
+
+
+@dataclass
+class Answer:
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass
+class PollResult:
+    activity: Activity
+    answers: list[Answer]
+    total: int
+    mean: float | None = None
+
+
+def polls(*, program: Program, weeks: int) -> list[PollResult]:
+    """Polls and self-assessments of the weeks so far, in order, with how people answered."""
+    activities = list(
+        Activity.objects.live()
+        .filter(
+            unit__program=program,
+            unit__published_at__isnull=False,
+            unit__number__lte=weeks,
+            kind=Activity.Kind.POLL,
+        )
+        .select_related("unit")
+        .prefetch_related("options")
+        .order_by("unit__number", "position")
+    )
+    counts: dict = defaultdict(dict)
+    for activity_id, choice, count in AnswerCount.objects.filter(
+        activity__in=activities
+    ).values_list("activity_id", "choice", "count"):
+        counts[activity_id][choice] = count
+    results = []
+    for activity in activities:
+        mine = counts[activity.pk]
+        if activity.is_scale:
+            rows = [(str(v), mine.get(v, 0)) for v in activity.scale]
+        else:
+            rows = [(o.text, mine.get(o.pk, 0)) for o in activity.options.all()]
+        total = sum(n for _, n in rows)
+        answers = [Answer(label, n, round(100 * n / total) if total else 0) for label, n in rows]
+        mean = None
+        if activity.is_scale and total:
+            mean = sum(v * mine.get(v, 0) for v in activity.scale) / total
+        results.append(PollResult(activity, answers, total, mean))
+    return results
+
+
+@dataclass
+class TallyRow:
+    week: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def tallies(*, program: Program, weeks: list[int]) -> list[TallyRow]:
+    """Sign-ins, shared reflections, feedback and reactions per week: one query."""
+    rows = {w: TallyRow(w) for w in weeks}
+    for week, what, count in WeekTally.objects.filter(program=program, week__in=weeks).values_list(
+        "week", "what", "count"
+    ):
+        rows[week].counts[what] = count
+    return list(rows.values())
+
+
+def _at_risk(program: Program, now: dt.datetime):
+    cutoff = now - AT_RISK_AFTER
+    return Engagement.objects.filter(program=program, enrollment__is_active=True).filter(
+        Q(last_done_at__lt=cutoff)
+        | Q(last_done_at__isnull=True, enrollment__enrolled_at__lt=cutoff)
+    )
+
+
+def at_risk(*, program: Program, page: str | int = 1, now: dt.datetime | None = None) -> Page:
+    """Participants with no activity for two weeks or more, longest quiet first: two queries."""
+    rows = (
+        _at_risk(program, now or timezone.now())
+        .select_related("enrollment__user", "enrollment__group")
+        .order_by(F("last_done_at").asc(nulls_first=True), "enrollment__user__name", "pk")
+    )
+    return Paginator(rows, PEOPLE_PER_PAGE).get_page(page)
+
+
+@dataclass
+class Brief:
+    upcoming: Seminar | None
+    previous: Seminar | None
+    since: dt.datetime
+    weeks: list[Point]
+    shared: list[Response]
+    totals: dict[str, int]
+
+
+def brief(*, program: Program, now: dt.datetime | None = None, points: list[Point]) -> Brief:
+    """Before a seminar: the figures since the last one, and what was shared with facilitators."""
+    now = now or timezone.now()
+    seminars = list(Seminar.objects.filter(program=program).order_by("starts_at"))
+    upcoming = next((s for s in seminars if s.ends_at >= now), None)
+    before = upcoming.starts_at if upcoming else now
+    previous = next((s for s in reversed(seminars) if s.ends_at < before), None)
+    since = previous.ends_at if previous else program.opens_at(1)
+    first = max(1, program.week_at(since))
+    weeks = [p for p in points if p.week >= first]
+    shared = sharing.shared_with_facilitators(program=program)
+    shared = [r for r in shared if r.updated_at >= since]  # written, or shared, since then
+    totals: dict[str, int] = defaultdict(int)
+    for what, count in WeekTally.objects.filter(program=program, week__gte=first).values_list(
+        "what", "count"
+    ):
+        totals[what] += count
+    return Brief(upcoming, previous, since, weeks, shared, dict(totals))

@@ -1,0 +1,31 @@
+"""Records of what participants see, written once per unit and never on a repeat view.
+
+A page view that wrote a row every time would slow every page; the session remembers which
+units already have their record, so a repeat view adds no query.
+"""
+
+from django.http import HttpRequest
+
+from pocketmentor.insights import services
+
+OPENED, READ = "insights.opened", "insights.read"
+
+
+def _first_time(request: HttpRequest, key: str, unit_id: int) -> bool:
+    seen = request.session.get(key, [])
+    if unit_id in seen:
+        return False
+    request.session[key] = [*seen, unit_id]
+    return True
+
+
+def unit_viewed(request: HttpRequest, enrollment, unit) -> None:
+    """The participant opened a unit: one record the first time in this session."""
+    if _first_time(request, OPENED, unit.pk):
+        services.unit_opened(enrollment=enrollment, unit=unit)
+
+
+def cards_seen(request: HttpRequest, enrollment, unit) -> None:
+    """The participant reached the end of a unit's cards: one record, as for opening."""
+    if _first_time(request, READ, unit.pk):
+        services.cards_read(enrollment=enrollment, unit=unit)

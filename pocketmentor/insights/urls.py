@@ -1,0 +1,17 @@
+from django.urls import path
+
+from pocketmentor.insights import api, views
+
+app_name = "insights"
+program = "studio/<slug:org>/p/<slug:program>/insights/"
+urlpatterns = [
+    path(program, views.dashboard, name="dashboard"),
+    path(program + "print/", views.printable, name="print"),
+    path(program + "brief/", views.seminar_brief, name="brief"),
+    path(program + "counting/", views.counting, name="counting"),
+    path(program + "remind/<int:enrollment_id>/", views.remind, name="remind"),
+    path(program + "export/<slug:table>.<slug:fmt>", views.export, name="export"),
+    path("o/<slug:org>/<slug:program>/week/<int:number>/read/", views.cards_read, name="read"),
+    path("xapi/statements", api.statements, name="statements"),
+    path("xapi/about", api.about, name="about"),
+]

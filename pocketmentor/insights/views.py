@@ -1,0 +1,191 @@
+"""The engagement dashboard, the seminar brief, reminders and exports, in the studio."""
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from pocketmentor.insights import charts, exports, selectors, services, tracking
+from pocketmentor.insights.models import WeekTally
+from pocketmentor.learning.models import Enrollment
+from pocketmentor.learning.views import participant_page
+from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
+from pocketmentor.programs.models import Activity, Unit
+
+TABLES = {"figures", "participants"}
+SHARED_IN_BRIEF = 30  # the newest reflections shared with the facilitators the brief shows
+
+
+class CountingForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Activities that make a participant active"),
+        choices=Activity.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one kind of activity.")},
+    )
+
+
+def _figures(request: HttpRequest, organization, program) -> dict:
+    """Everything the dashboard and its printable view show."""
+    now = timezone.now()
+    state = services.figures_current(program=program, now=now)
+    points = selectors.weekly(program=program)
+    weeks = [p.week for p in points]
+    color = organization.brand_primary
+    headline = selectors.headline(program=program, points=points, now=now)
+    running = headline.this.week if headline.running and headline.this else None
+    return {
+        "org": organization,
+        "program": program,
+        "state": state,
+        "counted": [label for kind, label in Activity.Kind.choices if kind in state.kinds],
+        "points": points,
+        "headline": headline,
+        "chart": charts.weekly_chart(points, running_week=running),
+        "departments": selectors.by_department(program=program, weeks=weeks, color=color),
+        "groups": selectors.by_group(
+            program=program, weeks=weeks, color=color, page=request.GET.get("groups", 1)
+        ),
+        "funnels": selectors.funnels(program=program, weeks=points),
+        "polls": selectors.polls(program=program, weeks=len(points)),
+        "week_numbers": weeks,
+        "tally_kinds": WeekTally.What.choices,
+        "tally_rows": _tally_rows(program, weeks),
+        "at_risk": selectors.at_risk(program=program, page=request.GET.get("risk", 1), now=now),
+        "is_admin": request.membership.role in ADMINS,
+        "form": CountingForm(initial={"kinds": state.kinds}),
+    }
+
+
+def _tally_rows(program, weeks: list[int]) -> list[tuple[int, list[int]]]:
+    return [
+        (row.week, [row.counts.get(kind, 0) for kind, _label in WeekTally.What.choices])
+        for row in selectors.tallies(program=program, weeks=weeks)
+    ]
+
+
+@require_GET
+@staff_page(AUTHORS)
+def dashboard(request: HttpRequest, organization, program) -> HttpResponse:
+    return render(request, "insights/dashboard.html", _figures(request, organization, program))
+
+
+@require_GET
+@staff_page(AUTHORS)
+def printable(request: HttpRequest, organization, program) -> HttpResponse:
+    context = _figures(request, organization, program) | {"printable": True}
+    return render(request, "insights/dashboard.html", context)
+
+
+@require_POST
+@staff_page(AUTHORS)
+def counting(request: HttpRequest, organization, program) -> HttpResponse:
+    form = CountingForm(request.POST)
+    if form.is_valid():
+        services.counted_kinds_set(program=program, kinds=form.cleaned_data["kinds"])
+        messages.success(request, _("The figures now count the activities you chose."))
+    else:
+        messages.error(request, _("Choose at least one kind of activity."))
+    return redirect(_dashboard_url(program) + "#counting")
+
+
+@require_POST
+@staff_page(AUTHORS)
+def remind(request: HttpRequest, organization, program, enrollment_id: int) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("user", "program"),
+        pk=enrollment_id,
+        program=program,
+        is_active=True,
+    )
+    try:
+        services.reminder_send(enrollment=enrollment)
+    except services.ReminderRefused:
+        messages.error(
+            request,
+            _("%(name)s got a reminder less than a day ago.") % {"name": enrollment.user},
+        )
+    else:
+        messages.success(
+            request, _("A reminder with a sign-in link is on its way to %(name)s.")
+            % {"name": enrollment.user},
+        )  # fmt: skip
+    page = request.POST.get("risk", "")
+    query = f"?risk={page}" if page.isdigit() else ""
+    return redirect(_dashboard_url(program) + query + "#at-risk")
+
+
+@require_GET
+@staff_page(AUTHORS)
+def seminar_brief(request: HttpRequest, organization, program) -> HttpResponse:
+    now = timezone.now()
+    services.figures_current(program=program, now=now)
+    points = selectors.weekly(program=program)
+    brief = selectors.brief(program=program, now=now, points=points)
+    weeks = [p.week for p in brief.weeks]
+    color = organization.brand_primary
+    context = {
+        "org": organization,
+        "program": program,
+        "brief": brief,
+        "chart": charts.weekly_chart(brief.weeks, running_week=program.week_at(now)),
+        "running": bool(brief.weeks) and brief.weeks[-1].week == program.week_at(now),
+        "shared": brief.shared[:SHARED_IN_BRIEF],
+        "average": round(sum(p.percent for p in brief.weeks) / len(brief.weeks))
+        if brief.weeks
+        else None,
+        "departments": selectors.by_department(program=program, weeks=weeks, color=color),
+        "groups": selectors.by_group(
+            program=program, weeks=weeks, color=color, page=request.GET.get("groups", 1)
+        ),
+        "at_risk": selectors.at_risk(program=program, now=now),
+        "week_numbers": weeks,
+    }
+    return render(request, "insights/brief.html", context)
+
+
+@require_GET
+@staff_page(ADMINS)
+def export(request: HttpRequest, organization, program, table: str, fmt: str) -> HttpResponse:
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    state = services.figures_current(program=program)
+    if table == "figures":
+        rows = exports.figures_rows(program=program)
+        title = _("Figures")
+    else:
+        weeks = len(selectors.weekly(program=program))
+        rows = exports.participants_rows(program=program, kinds=state.kinds, weeks=weeks)
+        title = _("Participants")
+    name = f"{program.slug}-{table}-{timezone.localdate():%Y-%m-%d}"
+    if fmt == "csv":
+        return exports.csv_response(rows, name)
+    return exports.xlsx_response(rows, name, title)
+
+
+def _dashboard_url(program) -> str:
+    return reverse("insights:dashboard", args=[program.organization.slug, program.slug])
+
+
+# The participant side: reaching the end of a unit's cards -----------------------------------
+
+
+@require_POST
+@participant_page
+def cards_read(request: HttpRequest, enrollment, number: int) -> HttpResponse:
+    """app.js posts here once the last card of a unit has been on screen."""
+    program = enrollment.program
+    unit = (
+        Unit.objects.published()
+        .filter(program=program, number=number, number__lte=program.week_at())
+        .first()
+    )
+    if unit is None:
+        raise Http404
+    tracking.cards_seen(request, enrollment, unit)
+    return HttpResponse(status=204)

@@ -1,0 +1,194 @@
+"""The two ways a nudge reaches a person: e-mail over SMTP and Web Push.
+
+Errors come out as `Retry` (try again later: a busy or unreachable server, a 4xx reply) or
+`Refused` (trying again will not help: a 5xx reply to this message). A push subscription the
+push service no longer knows (404 or 410) is deleted.
+"""
+
+import base64
+import contextlib
+import hashlib
+import json
+import smtplib
+from email.utils import parseaddr
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils import timezone
+
+from pocketmentor.nudges.messages import Message
+from pocketmentor.nudges.models import Nudge, PushSubscription
+from pocketmentor.nudges.preferences import unsubscribe_url
+
+PUSH_TTL = 60 * 60 * 24  # seconds a push service keeps a message for a phone that is off
+
+
+class Retry(Exception):
+    """The message did not go out now; it may later."""
+
+
+class Refused(Exception):
+    """The message was refused for good."""
+
+
+def _host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "pocketmentor"
+
+
+def message_id(nudge: Nudge) -> str:
+    """Derived from the nudge's key: every attempt at one nudge carries the same Message-ID."""
+    digest = hashlib.sha256(nudge.key.encode()).hexdigest()[:24]
+    return f"<nudge.{nudge.kind}.{digest}@{_host()}>"
+
+
+def topic(nudge: Nudge) -> str:
+    """Web Push Topic (at most 32 URL-safe characters): a resend replaces a pending copy."""
+    digest = hashlib.sha256(nudge.key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def email_for(nudge: Nudge, message: Message) -> EmailMultiAlternatives:
+    unsubscribe = f"<{unsubscribe_url(nudge.person)}>"
+    if settings.NUDGES_UNSUBSCRIBE_EMAIL:
+        address = settings.NUDGES_UNSUBSCRIBE_EMAIL
+        unsubscribe = f"<mailto:{address}?subject=unsubscribe%20{nudge.person.pk}>, {unsubscribe}"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        to=[nudge.person.email],
+        headers={
+            "Message-ID": message_id(nudge),
+            "List-Unsubscribe": unsubscribe,
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    email.attach_alternative(message.html, "text/html")
+    for name, content, mimetype in message.attachments:
+        email.attach(name, content, mimetype)
+    return email
+
+
+class EmailChannel:
+    """One SMTP connection for a batch, opened when the first message goes."""
+
+    def __init__(self):
+        self.connection = None
+        self.broken: str = ""  # the server cannot be reached: the rest of the batch waits
+
+    def send(self, email: EmailMultiAlternatives) -> None:
+        if self.broken:
+            raise Retry(self.broken)
+        try:
+            if self.connection is None:
+                self.connection = get_connection(
+                    fail_silently=False, timeout=settings.NUDGES_SMTP_TIMEOUT
+                )
+                self.connection.open()  # kept open: send_messages then leaves it so
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop()
+            self.broken = _describe(error)
+            raise Retry(self.broken) from error
+        email.connection = self.connection
+        try:
+            email.send()
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            raise (Refused if all(code >= 500 for code in codes) else Retry)(
+                _describe(error)
+            ) from error
+        except smtplib.SMTPResponseException as error:
+            if isinstance(error, smtplib.SMTPSenderRefused) or error.smtp_code < 500:
+                raise Retry(_describe(error)) from error
+            raise Refused(_describe(error)) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop()
+            self.broken = _describe(error)
+            raise Retry(self.broken) from error
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # the connection is gone either way
+                self.connection.close()
+        self.connection = None
+
+    def close(self) -> None:
+        self._drop()
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+            for code, reply in error.recipients.values()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        if isinstance(reply, bytes):
+            reply = reply.decode(errors="replace")
+        return f"SMTP {error.smtp_code} {reply}"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def push_configured() -> bool:
+    return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
+
+
+def push_endpoint_allowed(endpoint: str) -> bool:
+    """Only the browsers' push services: the server posts to the endpoint a browser gives."""
+    return any(fnmatchcase(endpoint, pattern) for pattern in settings.PUSH_SERVICES)
+
+
+class PushChannel:
+    """Web Push with VAPID: payload encrypted for the subscription (aes128gcm) by pywebpush."""
+
+    def __init__(self):
+        import requests
+        from py_vapid import Vapid
+
+        self.vapid = Vapid.from_string(private_key=settings.VAPID_PRIVATE_KEY)
+        self.subject = (
+            settings.VAPID_SUBJECT or f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+        )
+        self.session = requests.Session()
+
+    def send(self, subscriptions: list[PushSubscription], nudge: Nudge, message: Message) -> int:
+        """Send to each of the person's subscriptions; how many took it. Gone ones are deleted."""
+        from pywebpush import WebPushException, webpush
+
+        payload = json.dumps(
+            {"title": message.title, "body": message.body, "url": message.url, "tag": nudge.key}
+        )
+        delivered, errors = 0, []
+        for subscription in subscriptions:
+            try:
+                webpush(
+                    subscription.info,
+                    payload,
+                    vapid_private_key=self.vapid,
+                    vapid_claims={"sub": self.subject},
+                    ttl=PUSH_TTL,
+                    timeout=10,
+                    headers={"Topic": topic(nudge), "Urgency": "normal"},
+                    requests_session=self.session,
+                )
+            except WebPushException as error:
+                status = error.response.status_code if error.response is not None else None
+                if status in (404, 410):
+                    subscription.delete()
+                    continue
+                errors.append(f"push {status or ''} {error.message}".strip())
+                continue
+            except Exception as error:  # requests' connection errors and the like
+                errors.append(f"push {type(error).__name__}")
+                continue
+            delivered += 1
+            PushSubscription.objects.filter(pk=subscription.pk).update(last_used_at=timezone.now())
+        if not delivered and errors:
+            raise Retry("; ".join(errors))
+        return delivered
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,423 @@
+"""Claiming due nudges and sending them, so that two workers never send the same one.
+
+A claim stamps rows with a token and a lease (`claimed_until`). On PostgreSQL the rows are
+picked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take different rows
+without waiting; on SQLite one UPDATE … WHERE id IN (SELECT … LIMIT n) AND <still due>
+claims them, and SQLite runs writers one at a time, so a row is claimed once. A worker that
+dies leaves its rows claimed; when the lease ends they are due again and another claims them.
+
+Each message is recorded as sent right after the server took it, in its own transaction, and
+only by the claim that holds it. The one window left: a worker that dies after the server
+accepted a message and before that commit sends it again after the lease ends. The copy
+carries the same Message-ID (and push Topic), so it can be recognised; see docs/nudges.md.
+"""
+
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+from collections import Counter, defaultdict
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.nudges import channels
+from pocketmentor.nudges.messages import Renderer
+from pocketmentor.nudges.models import Delivery, Nudge, Preference, PushSubscription
+from pocketmentor.nudges.rules import next_allowed, rules_map, zone_of
+from pocketmentor.orgs.models import Membership
+from pocketmentor.orgs.permissions import AUTHORS
+from pocketmentor.programs.models import Program
+
+logger = logging.getLogger(__name__)
+State, Kind = Nudge.State, Nudge.Kind
+
+# Why a nudge was not sent, as stored in Nudge.error; anything else there is a server's reply.
+REASONS = {
+    "stale": _("Too late to be useful"),
+    "active": _("Already active this week"),
+    "paused": _("Reminders paused until the person is active again"),
+    "unsubscribed": _("The person turned messages off"),
+    "reminders_off": _("The person turned reminders off"),
+    "no_channel": _("No way to reach the person"),
+    "rules_off": _("Turned off in the rules"),
+    "not_live": _("The program is not running"),
+    "not_enrolled": _("No longer taking part"),
+    "unpublished": _("The week is not published"),
+    "not_staff": _("No longer a facilitator or admin"),
+}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}"
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NUDGES_LEASE_SECONDS)
+
+
+def due(now: dt.datetime) -> Q:
+    """Waiting rows whose time has come, and claims whose lease has run out."""
+    return Q(state=State.PENDING, next_attempt_at__lte=now) | Q(
+        state=State.CLAIMED, claimed_until__lte=now
+    )
+
+
+def due_count(*, now: dt.datetime, limit: int) -> int:
+    return Nudge.objects.filter(due(now)).values("pk")[:limit].count()
+
+
+def drop_stale(*, now: dt.datetime) -> int:
+    """Catch-up after downtime: what is too late to be useful is dropped, not sent."""
+    return Nudge.objects.filter(due(now), stale_at__lte=now).update(
+        state=State.DROPPED, error="stale", claimed_by="", claimed_until=None
+    )
+
+
+def claim(*, limit: int, now: dt.datetime | None = None, worker: str = "") -> str | None:
+    """Claim up to `limit` due rows for a while; the claim's token, or None if none was due."""
+    now = now or timezone.now()
+    token = f"{(worker or worker_name())[:40]}:{secrets.token_hex(8)}"
+    claimed = {
+        "state": State.CLAIMED,
+        "claimed_by": token,
+        "claimed_until": now + lease(),
+    }
+    oldest_first = ["next_attempt_at", "pk"]
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                Nudge.objects.select_for_update(skip_locked=True)
+                .filter(due(now))
+                .order_by(*oldest_first)
+                .values_list("pk", flat=True)[:limit]
+            )
+            count = Nudge.objects.filter(pk__in=ids).update(**claimed) if ids else 0
+    else:
+        # One statement, and SQLite has one writer at a time: the re-checked condition sees
+        # every earlier claim, so no row is claimed twice.
+        ids = Nudge.objects.filter(due(now)).order_by(*oldest_first).values("pk")[:limit]
+        count = Nudge.objects.filter(due(now), pk__in=ids).update(**claimed)
+    return token if count else None
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, 8 … minutes, at most an hour."""
+    return dt.timedelta(seconds=min(3600, 60 * 2 ** max(0, attempts - 1)))
+
+
+def deliver(token: str) -> Counter:
+    """Send every row of a claim; how many ended in each state."""
+    rows = list(
+        Nudge.objects.filter(claimed_by=token, state=State.CLAIMED)
+        .select_related(
+            "person",
+            "program__organization",
+            "unit",
+            "seminar",
+            "feedback__author",
+        )
+        .order_by("next_attempt_at", "pk")
+    )
+    batch = _Batch(rows, token)
+    try:
+        for nudge in rows:
+            batch.counts[batch.deliver(nudge)] += 1
+    finally:
+        batch.close()
+    return batch.counts
+
+
+class _Batch:
+    """What the rows of one claim need, read in a fixed number of queries."""
+
+    def __init__(self, rows: list[Nudge], token: str):
+        self.token = token
+        self.counts = Counter()
+        self.renderer = Renderer()
+        self.email = channels.EmailChannel()
+        self._push = None
+        people = {n.person_id for n in rows}
+        programs = {n.program_id: n.program for n in rows}
+        self.rules = rules_map(programs.values())
+        self.prefs = {p.person_id: p for p in Preference.objects.filter(person_id__in=people)}
+        self.enrolled = set(
+            Enrollment.objects.filter(
+                user_id__in=people, program_id__in=programs, is_active=True, user__is_active=True
+            ).values_list("program_id", "user_id")
+        )
+        retried = [n.pk for n in rows if n.attempts]
+        self.done = defaultdict(set)  # channels that took a retried nudge before
+        for nudge_id, channel in Delivery.objects.filter(nudge_id__in=retried, ok=True).values_list(
+            "nudge_id", "channel"
+        ):
+            self.done[nudge_id].add(channel)
+        self.subscriptions = defaultdict(list)
+        if channels.push_configured():
+            for subscription in PushSubscription.objects.filter(person_id__in=people):
+                self.subscriptions[subscription.person_id].append(subscription)
+        reminders = [n for n in rows if n.kind == Kind.REMINDER]
+        self.active_in = set()
+        self.last_active = {}
+        self.reminded = defaultdict(list)
+        if reminders:
+            self._read_activity(reminders)
+        digests = [n for n in rows if n.kind == Kind.DIGEST]
+        self.staff = set()
+        if digests:
+            self.staff = set(
+                Membership.objects.filter(
+                    user_id__in={n.person_id for n in digests},
+                    organization_id__in={n.program.organization_id for n in digests},
+                    role__in=AUTHORS,
+                    user__is_active=True,
+                ).values_list("organization_id", "user_id")
+            )
+
+    def _read_activity(self, reminders: list[Nudge]) -> None:
+        people = {n.person_id for n in reminders}
+        programs = {n.program_id for n in reminders}
+        responses = Response.objects.filter(
+            enrollment__user_id__in=people, enrollment__program_id__in=programs
+        )
+        self.active_in = set(
+            responses.filter(activity__unit_id__in={n.unit_id for n in reminders}).values_list(
+                "enrollment__user_id", "activity__unit_id"
+            )
+        )
+        for person, program, last in responses.values_list(
+            "enrollment__user_id", "enrollment__program_id"
+        ).annotate(last=Max("updated_at")):
+            self.last_active[program, person] = last
+        for person, program, sent_at in Nudge.objects.filter(
+            kind=Kind.REMINDER, state=State.SENT, person_id__in=people, program_id__in=programs
+        ).values_list("person_id", "program_id", "sent_at"):
+            self.reminded[program, person].append(sent_at)
+
+    @property
+    def push(self) -> channels.PushChannel:
+        if self._push is None:
+            self._push = channels.PushChannel()
+        return self._push
+
+    def close(self) -> None:
+        self.email.close()
+        if self._push is not None:
+            self._push.close()
+
+    # The life of one nudge ------------------------------------------------------------
+
+    def deliver(self, nudge: Nudge) -> str:
+        now = timezone.now()
+        if now >= nudge.claimed_until - lease() / 2:
+            # Slow going (a server that takes its time): leave the rest to a fresh claim
+            # rather than let the lease run out while sending.
+            return self._finish(nudge, State.PENDING, "")
+        if nudge.stale_at <= now:
+            return self._finish(nudge, State.DROPPED, "stale")
+        reason = self._not_needed(nudge, now)
+        if reason:
+            return self._finish(nudge, State.SKIPPED, reason)
+        rules = self.rules[nudge.program_id]
+        pref = self.prefs.get(nudge.person_id)
+        zone = zone_of(pref, nudge.program)
+        moment = next_allowed(now, rules, zone)
+        if moment != now:  # outside the hours and days messages may arrive
+            return self._postpone(nudge, moment)
+        ways = self._channels(nudge, pref)
+        if not ways:
+            if self.done[nudge.pk]:
+                return self._finish(nudge, State.SENT, "", sent_at=now)
+            return self._finish(nudge, State.SKIPPED, "no_channel")
+        # A retry of a message that reached the person one way already keeps no gap to itself.
+        gap = dt.timedelta(0) if self.done[nudge.pk] else rules.gap
+        verdict = self._reserve(nudge, pref, gap, now)
+        if verdict is not None:
+            return verdict
+        return self._send(nudge, pref, ways, now)
+
+    def _not_needed(self, nudge: Nudge, now: dt.datetime) -> str:
+        rules = self.rules[nudge.program_id]
+        program = nudge.program
+        if program.state != Program.State.LIVE:
+            return "not_live"
+        if nudge.kind == Kind.DIGEST:
+            if not rules.digests:
+                return "rules_off"
+            if (program.organization_id, nudge.person_id) not in self.staff:
+                return "not_staff"
+            return ""
+        if (program.pk, nudge.person_id) not in self.enrolled:
+            return "not_enrolled"
+        if nudge.kind == Kind.RELEASE:
+            if not rules.releases:
+                return "rules_off"
+            if nudge.unit.published_at is None:
+                return "unpublished"
+        elif nudge.kind == Kind.REMINDER:
+            if not rules.reminders:
+                return "rules_off"
+            if (nudge.person_id, nudge.unit_id) in self.active_in:
+                return "active"
+            last = self.last_active.get((program.pk, nudge.person_id))
+            since = [
+                at for at in self.reminded[program.pk, nudge.person_id] if not last or at > last
+            ]
+            if len(since) >= rules.max_reminders:
+                return "paused"
+        elif nudge.kind == Kind.SEMINAR:
+            if not rules.seminars:
+                return "rules_off"
+        elif nudge.kind == Kind.FEEDBACK and not rules.feedback:
+            return "rules_off"
+        return ""
+
+    def _channels(self, nudge: Nudge, pref: Preference | None) -> list[str]:
+        ways = []
+        if pref is None or pref.email:
+            ways.append(Delivery.Channel.EMAIL)
+        if (pref is None or pref.push) and self.subscriptions.get(nudge.person_id):
+            ways.append(Delivery.Channel.PUSH)
+        return [way for way in ways if way not in self.done[nudge.pk]]
+
+    def _reserve(self, nudge, pref, gap, now) -> str | None:
+        """Take the person's next message slot in one UPDATE: on, not opted out, gap kept.
+
+        Done at the moment of sending, so an unsubscribe counts at once, and two workers
+        sending two nudges to one person cannot both pass the gap.
+        """
+        for _attempt in range(2):
+            where = {"person_id": nudge.person_id, "enabled": True}
+            if nudge.kind == Kind.REMINDER:
+                where["reminders"] = True
+            extra = "(last_message_at IS NULL OR last_message_at <= %s)" if gap else ""
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # A slot lost in a database crash only lets the next message come sooner:
+                    # no need to wait for the disk, unlike the record that a message went.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit = off")
+                taken = fast_update(
+                    Preference, where, {"last_message_at": now}, extra, [now - gap] if gap else []
+                )
+            if taken:
+                return None
+            pref = Preference.objects.filter(person_id=nudge.person_id).first()
+            if pref is None:
+                Preference.objects.get_or_create(person_id=nudge.person_id)
+                continue
+            break
+        self.prefs[nudge.person_id] = pref
+        if not pref.enabled:
+            return self._finish(nudge, State.SKIPPED, "unsubscribed")
+        if nudge.kind == Kind.REMINDER and not pref.reminders:
+            return self._finish(nudge, State.SKIPPED, "reminders_off")
+        rules = self.rules[nudge.program_id]
+        return self._postpone(
+            nudge, next_allowed(pref.last_message_at + gap, rules, zone_of(pref, nudge.program))
+        )
+
+    def _send(self, nudge: Nudge, pref, ways: list[str], now: dt.datetime) -> str:
+        message = self.renderer.render(nudge, pref)
+        deliveries, retry, refused = [], [], []
+        for way in ways:
+            try:
+                if way == Delivery.Channel.EMAIL:
+                    self.email.send(channels.email_for(nudge, message))
+                elif not self.push.send(self.subscriptions[nudge.person_id], nudge, message):
+                    continue  # every subscription had expired: nothing was sent, nothing failed
+            except channels.Retry as error:
+                retry.append(str(error))
+                deliveries.append(self._delivery(nudge, way, ok=False, error=str(error)))
+            except channels.Refused as error:
+                refused.append(str(error))
+                deliveries.append(self._delivery(nudge, way, ok=False, error=str(error)))
+            else:
+                deliveries.append(self._delivery(nudge, way, ok=True))
+        delivered = any(d.ok for d in deliveries)
+        if not delivered:  # nothing reached the person: give their message slot back
+            Preference.objects.filter(person_id=nudge.person_id, last_message_at=now).update(
+                last_message_at=pref.last_message_at if pref else None
+            )
+        sent = sorted({d.channel for d in deliveries if d.ok} | self.done[nudge.pk])
+        if retry:
+            attempts = nudge.attempts + 1
+            later = now + backoff(attempts)
+            error = "; ".join(retry + refused)
+            if attempts < settings.NUDGES_MAX_ATTEMPTS and later < nudge.stale_at:
+                return self._finish(
+                    nudge, State.PENDING, error, deliveries=deliveries, attempts=attempts,
+                    next_attempt_at=later,
+                )  # fmt: skip
+            state = State.SENT if sent else State.FAILED
+            return self._finish(
+                nudge, state, error, deliveries=deliveries, attempts=attempts,
+                sent_at=now if sent else None, channels=",".join(sent),
+            )  # fmt: skip
+        if sent:
+            # The row itself records the send (state, sent_at, channels); attempts that
+            # failed on the way are kept as deliveries, with the server's reason.
+            failed = [d for d in deliveries if not d.ok]
+            return self._finish(
+                nudge, State.SENT, "; ".join(refused), deliveries=failed,
+                sent_at=now, channels=",".join(sent),
+            )  # fmt: skip
+        if refused:
+            return self._finish(nudge, State.FAILED, "; ".join(refused), deliveries=deliveries)
+        return self._finish(nudge, State.SKIPPED, "no_channel", deliveries=deliveries)
+
+    def _delivery(self, nudge: Nudge, way: str, *, ok: bool, error: str = "") -> Delivery:
+        return Delivery(nudge=nudge, channel=way, ok=ok, error=error[:2000], worker=self.token[:64])
+
+    def _postpone(self, nudge: Nudge, moment: dt.datetime) -> str:
+        if moment >= nudge.stale_at:
+            return self._finish(nudge, State.DROPPED, "stale")
+        return self._finish(nudge, State.PENDING, "", next_attempt_at=moment)
+
+    def _finish(self, nudge: Nudge, state: str, error: str, *, deliveries=(), **fields) -> str:
+        """Record the outcome, only if this claim still holds the row."""
+        fields |= {"state": state, "error": error[:2000], "claimed_by": "", "claimed_until": None}
+        where = {"id": nudge.pk, "claimed_by": self.token, "state": State.CLAIMED}
+        if deliveries:
+            with transaction.atomic():
+                held = fast_update(Nudge, where, fields)
+                Delivery.objects.bulk_create(deliveries)
+        else:
+            held = fast_update(Nudge, where, fields)
+        if not held:
+            logger.warning("Nudge %s was claimed again while this worker sent it", nudge.key)
+        if state == State.SENT and nudge.kind == Kind.REMINDER:
+            self.reminded[nudge.program_id, nudge.person_id].append(fields.get("sent_at"))
+        return state
+
+
+def fast_update(model, where: dict, values: dict, extra: str = "", params=()) -> int:
+    """UPDATE … SET values WHERE where [AND extra]: the rows changed. The two statements each
+    message needs, without the ORM's cost of building them (a third of the time per message)."""
+    fields = {name: model._meta.get_field(name) for name in [*values, *where]}
+
+    def prepared(name, value):
+        return fields[name].get_db_prep_save(value, connection)
+
+    def column(name):
+        return connection.ops.quote_name(fields[name].column)
+
+    sets = ", ".join(f"{column(name)} = %s" for name in values)
+    conditions = [f"{column(name)} = %s" for name in where] + ([extra] if extra else [])
+    extra_params = [
+        connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime) else p
+        for p in params
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Names come from the model, values go as parameters.
+    sql = f"UPDATE {table} SET {sets} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    arguments = [prepared(n, v) for n, v in values.items()]
+    arguments += [prepared(n, v) for n, v in where.items()] + extra_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        return cursor.rowcount

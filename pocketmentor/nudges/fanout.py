@@ -1,0 +1,192 @@
+"""The release fan-out, measured: one week opening for N participants, into an SMTP sink.
+
+For the bench harness (`make bench`), on an empty, throwaway database that other processes can
+open too (a file for SQLite): `release_fanout(participants=…, database_url=…)`. It enrolls N
+participants in a live program whose first week opened a minute ago and plans the release,
+then starts `pocketmentor worker --once` processes on that database (the configured tasks
+backend, real claims, real SMTP) and times them until every message has reached a counting
+SMTP server on loopback, itself in a process of its own.
+"""
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+PARTICIPANTS = {"municipality": 250, "national": 100_000}
+
+
+def current_database_url() -> str:
+    """The DATABASE_URL of the current (test or bench) database, for other processes."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "localhost", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
+    return f"postgres://{auth}{'@' if auth else ''}{host}/{quote(db['NAME'], safe='')}"
+
+
+def worker_process(
+    *, database_url: str, email_port: int, data_dir: Path, name: str, once: bool, log, **env
+) -> subprocess.Popen:
+    """`pocketmentor worker` in a process of its own, on the given database and SMTP port."""
+    environment = os.environ | {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": settings.SECRET_KEY,  # sign-in links as the site signs them
+        "EMAIL_URL": f"smtp://127.0.0.1:{email_port}",
+        "TASKS_BACKEND": settings.TASKS_BACKEND,
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    command = [sys.executable, "-m", "pocketmentor.cli", "worker", "--name", name]
+    if once:
+        command.append("--once")
+    return subprocess.Popen(  # noqa: S603 - our own command
+        command, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def sink_main(port: int) -> None:
+    """`python -m pocketmentor.nudges.fanout PORT`: accept mail on loopback and only count it;
+    print the count when stopped (SIGTERM)."""
+    import signal
+
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            Counter.count += 1
+            return "250 OK"
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # for sigwait, in every thread
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    signal.sigwait({signal.SIGTERM})
+    controller.stop()
+    print(Counter.count, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def seed(participants: int):
+    """A live program whose week 1 opened a minute ago, with messages allowed at any hour."""
+    from pocketmentor.accounts.models import User
+    from pocketmentor.learning.models import Enrollment
+    from pocketmentor.nudges.models import NudgeRules
+    from pocketmentor.orgs.models import Membership, Organization
+    from pocketmentor.programs.models import Program, Unit
+
+    now = timezone.now()
+    opens = (now - dt.timedelta(minutes=1)).astimezone(dt.UTC)
+    org = Organization.objects.create(name="Fan-out", slug="fanout", language="nb")
+    program = Program.objects.create(
+        organization=org, title="Fan-out", slug="fanout", start_date=opens.date(),
+        release_time=opens.time().replace(microsecond=0), time_zone="UTC", state="live",
+    )  # fmt: skip
+    Unit.objects.create(program=program, number=1, title="Uke 1", published_at=now)
+    NudgeRules.objects.create(
+        organization=org, program=program, working_days="1234567",
+        day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=0,
+    )  # fmt: skip
+    for start in range(0, participants, 5000):
+        users = User.objects.bulk_create(
+            # An unusable password ("!"), as people who sign in by link have.
+            User(email=f"p{n}@fanout.example", name=f"Deltaker {n}", password="!")  # noqa: S106
+            for n in range(start, min(start + 5000, participants))
+        )
+        Membership.objects.bulk_create(
+            Membership(organization=org, user=user, role="participant") for user in users
+        )
+        Enrollment.objects.bulk_create(Enrollment(program=program, user=user) for user in users)
+    return program
+
+
+def release_fanout(
+    *,
+    participants: int,
+    database_url: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[tuple[str, float, str]]:
+    """(bench, value, unit) figures: planning the release, and sending it to the last message.
+
+    `database_url` names the current database for the worker processes (default: derived from
+    the connection); `workers`: how many processes (default: one per core).
+    """
+    from pocketmentor.nudges import planning
+    from pocketmentor.nudges.models import Nudge
+
+    workers = workers or os.cpu_count() or 1
+    url = database_url or current_database_url()
+    progress(f"fan-out: enrolling {participants} participants")
+    seed(participants)
+    progress("fan-out: planning the release")
+    started = time.perf_counter()
+    planned = planning.plan()
+    plan_seconds = time.perf_counter() - started
+
+    port = free_port()
+    sink = subprocess.Popen(  # noqa: S603 - this module, run as a program
+        [sys.executable, "-m", "pocketmentor.nudges.fanout", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if sink.stdout.readline().strip() != "ready":
+        raise RuntimeError("the SMTP sink did not start")
+    progress(f"fan-out: sending {planned} messages with {workers} worker processes")
+    with tempfile.TemporaryDirectory(prefix="pocketmentor-fanout-") as folder:
+        log = (Path(folder) / "workers.log").open("w+")
+        started = time.perf_counter()
+        processes = [
+            worker_process(
+                database_url=url,
+                email_port=port,
+                data_dir=Path(folder),
+                name=f"fanout-{n}",
+                once=True,
+                log=log,
+            )  # fmt: skip
+            for n in range(workers)
+        ]
+        codes = [process.wait() for process in processes]
+        send_seconds = time.perf_counter() - started
+        sink.send_signal(signal.SIGTERM)
+        arrived = int(sink.stdout.readline() or 0)
+        sink.wait()
+        log.seek(0)
+        output = log.read()
+    sent = Nudge.objects.filter(state="sent").count()
+    if any(codes) or arrived != participants or sent != participants:
+        raise AssertionError(
+            f"{arrived} arrived and {sent} sent of {participants}, exit {codes}\n{output}"
+        )
+    return [
+        ("fanout.release.plan_seconds", round(plan_seconds, 1), "s"),
+        ("fanout.release.seconds", round(send_seconds, 1), "s"),
+        ("fanout.release.messages_per_second", round(participants / send_seconds), "messages/s"),
+    ]
+
+
+if __name__ == "__main__":
+    sink_main(int(sys.argv[1]))

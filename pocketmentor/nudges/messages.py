@@ -1,0 +1,246 @@
+"""What each nudge says: subject, text and HTML for e-mail, a title and a line for push.
+
+Rendered in the person's language (their own choice, else the organization's) and time zone,
+in the organization's colours, with links that sign the person in.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from pocketmentor.accounts.services import login_link_url
+from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.nudges.models import Nudge, Preference
+from pocketmentor.nudges.preferences import preferences_url
+from pocketmentor.nudges.rules import zone_of
+from pocketmentor.programs.models import Activity, Program
+
+TEXT_KINDS = [Activity.Kind.REFLECTION, Activity.Kind.TASK]
+
+
+@dataclass
+class Message:
+    subject: str
+    text: str
+    html: str
+    title: str  # of the notification
+    body: str
+    url: str  # where the notification leads
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Digest:
+    week: int
+    enrolled: int
+    active: int
+    last_week_rate: int | None
+    shared: list[Response]
+    shared_count: int
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.active / self.enrolled) if self.enrolled else 0
+
+
+def language_of(nudge: Nudge) -> str:
+    return nudge.person.language or nudge.program.organization.language
+
+
+# Stand-ins for what differs between recipients of the same message: the message is rendered
+# once per language and time zone, then each person's name and links are put in.
+_PERSONAL = {
+    "name": "\x00name\x00",
+    "login_url": "\x00login\x00",
+    "preferences_url": "\x00prefs\x00",
+}
+
+
+class Renderer:
+    """Renders nudges, once for all recipients who get the same text (a release to 100,000
+    people is rendered per language and time zone), and digest figures once per program."""
+
+    def __init__(self, *, now: dt.datetime | None = None):
+        self.now = now or timezone.now()
+        self._digests: dict[tuple[int, int], Digest] = {}
+        self._shared: dict[tuple, Message] = {}
+
+    def render(self, nudge: Nudge, preference: Preference | None = None) -> Message:
+        zone = zone_of(preference, nudge.program)
+        language = language_of(nudge)
+        about = (nudge.kind, nudge.program_id, nudge.unit_id, nudge.seminar_id, nudge.feedback_id)
+        key = (*about, nudge.week, language, str(zone))
+        if key not in self._shared:
+            with translation.override(language), timezone.override(zone):
+                self._shared[key] = self._render(nudge)
+        shared = self._shared[key]
+        person = {
+            "name": nudge.person.get_short_name(),
+            "login_url": login_link_url(user=nudge.person),
+            "preferences_url": preferences_url(nudge.person),
+        }
+        text, html = shared.text, shared.html
+        for name, stand_in in _PERSONAL.items():
+            text = text.replace(stand_in, person[name])
+            html = html.replace(stand_in, escape(person[name]))
+        return replace(shared, text=text, html=html)
+
+    def _render(self, nudge: Nudge) -> Message:
+        context = self._context(nudge)
+        context.update(getattr(self, f"_{nudge.kind}")(nudge, context))
+        return Message(
+            subject=context["subject"],
+            text=render_to_string(f"nudges/email/{nudge.kind}.txt", context),
+            html=render_to_string(f"nudges/email/{nudge.kind}.html", context),
+            title=context.get("title", nudge.program.title),
+            body=context["body"],
+            url=context["page_url"],
+            attachments=context.get("attachments", []),
+        )
+
+    def _context(self, nudge: Nudge) -> dict:
+        program = nudge.program
+        org = program.organization
+        return _PERSONAL | {
+            "org": org,
+            "brand": org.brand_primary,
+            "program": program,
+            "page_url": settings.SITE_URL + reverse("learning:week", args=[org.slug, program.slug]),
+            "LANGUAGE_CODE": translation.get_language(),
+        }
+
+    def _release(self, nudge: Nudge, context: dict) -> dict:
+        unit = nudge.unit
+        subject = _("Week %(number)s is open: %(title)s") % {
+            "number": unit.number,
+            "title": unit.title,
+        }
+        return {"unit": unit, "subject": subject, "body": subject}
+
+    def _reminder(self, nudge: Nudge, context: dict) -> dict:
+        unit = nudge.unit
+        return {
+            "unit": unit,
+            "closes_at": nudge.program.opens_at(unit.number + 1),
+            "subject": _("Five minutes for week %(number)s?") % {"number": unit.number},
+            "body": _("Week %(number)s is waiting for you: %(title)s")
+            % {
+                "number": unit.number,
+                "title": unit.title,
+            },
+        }
+
+    def _feedback(self, nudge: Nudge, context: dict) -> dict:
+        feedback = nudge.feedback
+        author = feedback.author.get_short_name()
+        org, program = nudge.program.organization, nudge.program
+        url = reverse("learning:reflections", args=[org.slug, program.slug])
+        return {
+            "author": author,
+            "unit": nudge.unit,
+            "page_url": settings.SITE_URL + url,
+            "subject": _("%(author)s replied to your reflection") % {"author": author},
+            "body": _("%(author)s replied to your reflection") % {"author": author},
+        }
+
+    def _seminar(self, nudge: Nudge, context: dict) -> dict:
+        seminar = nudge.seminar
+        starts = formats.date_format(timezone.localtime(seminar.starts_at), "DATETIME_FORMAT")
+        attachments = []
+        ics = _seminar_ics(seminar, now=self.now)
+        if ics:
+            attachments.append(("seminar.ics", ics, "text/calendar; method=PUBLISH"))
+        return {
+            "seminar": seminar,
+            "subject": _("Seminar %(date)s: %(title)s")
+            % {
+                "date": formats.date_format(timezone.localtime(seminar.starts_at), "j. F"),
+                "title": seminar.title,
+            },
+            "body": _("%(title)s starts %(when)s") % {"title": seminar.title, "when": starts},
+            "attachments": attachments,
+        }
+
+    def _digest(self, nudge: Nudge, context: dict) -> dict:
+        program = nudge.program
+        digest = self.digest(program, nudge.week)
+        org = program.organization
+        feed = reverse("shared:feed", args=[org.slug, program.slug])
+        subject = _("Week %(week)s of %(program)s: %(rate)s%% active") % {
+            "week": digest.week,
+            "program": program.title,
+            "rate": digest.rate,
+        }
+        return {
+            "digest": digest,
+            "feed_url": settings.SITE_URL + feed,
+            "page_url": settings.SITE_URL + feed,
+            "subject": subject,
+            "body": subject,
+        }
+
+    def digest(self, program: Program, week: int) -> Digest:
+        if (program.pk, week) not in self._digests:
+            self._digests[program.pk, week] = digest_of(program, week, now=self.now)
+        return self._digests[program.pk, week]
+
+
+def _engaged(program: Program, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """Participants enrolled before `end`, and how many of them did something in [start, end)."""
+    figures = Enrollment.objects.filter(
+        program=program, is_active=True, enrolled_at__lt=end
+    ).aggregate(
+        enrolled=Count("pk", distinct=True),
+        active=Count(
+            "pk",
+            distinct=True,
+            filter=Q(responses__created_at__gte=start, responses__created_at__lt=end),
+        ),
+    )
+    return figures["enrolled"], figures["active"]
+
+
+def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
+    """Engagement in a program week so far, last week's rate, and what was newly shared."""
+    start, end = program.opens_at(week), min(now, program.opens_at(week + 1))
+    enrolled, active = _engaged(program, start, end)
+    last_week_rate = None
+    if week > 1:
+        before, active_before = _engaged(program, program.opens_at(week - 1), start)
+        last_week_rate = round(100 * active_before / before) if before else 0
+    shared = (
+        Response.objects.filter(
+            enrollment__program=program,
+            enrollment__is_active=True,
+            visibility=Response.Visibility.FACILITATORS,
+            activity__kind__in=TEXT_KINDS,
+            created_at__gte=now - dt.timedelta(days=7),
+        )
+        .exclude(text="")
+        .select_related("enrollment__user", "activity__unit")
+        .order_by("-created_at")
+    )
+    return Digest(
+        week=week,
+        enrolled=enrolled,
+        active=active,
+        last_week_rate=last_week_rate,
+        shared=list(shared[:10]),
+        shared_count=shared.count(),
+    )
+
+
+def _seminar_ics(seminar, *, now: dt.datetime) -> str:
+    """The seminar's calendar file, from the seminars' own builder when it is there."""
+    try:
+        from pocketmentor.orgs.calendar import seminar_ics
+    except ImportError:  # pragma: no cover - the builder ships with the seminar pages
+        return ""
+    return seminar_ics(seminar, now=now)

@@ -1,0 +1,13 @@
+"""The nudges' part of erasing a person (accounts.privacy.ERASE_STEPS should call it).
+
+A person's messages (sent and waiting, with the servers' replies, which may quote their
+address), their choices and their phones' push subscriptions all go. Harmless when repeated.
+"""
+
+from pocketmentor.nudges.models import Nudge, Preference, PushSubscription
+
+
+def erase_nudges(user) -> None:
+    Nudge.objects.filter(person=user).delete()  # their deliveries with them
+    Preference.objects.filter(person=user).delete()
+    PushSubscription.objects.filter(person=user).delete()

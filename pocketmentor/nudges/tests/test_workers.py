@@ -1,0 +1,216 @@
+"""Workers side by side (threads, and a process killed mid-batch): every message once."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection, connections
+
+from pocketmentor.conftest import enroll, make_person
+from pocketmentor.nudges.models import Nudge, NudgeRules
+from pocketmentor.nudges.tests.conftest import at, local, on_postgresql
+from pocketmentor.nudges.worker import Worker
+from pocketmentor.programs.models import Program, Unit
+
+UTC = dt.UTC
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def side_by_side(workers: int = 2) -> None:
+    """Run workers in threads at the same moment until each finds nothing more to do.
+
+    The test database of SQLite lives in memory, where a second connection meets table locks
+    instead of waiting its turn as it does on a file: there the workers take turns instead.
+    """
+    if connection.vendor == "sqlite":
+        crew = [Worker(name=f"w{n}", batch=3) for n in range(workers)]
+        for member in crew:
+            member.round(plan=True)
+        while any([member.round() for member in crew]):
+            pass
+        return
+    errors = []
+
+    def run(name):
+        try:
+            Worker(name=name, batch=3).run_until_idle()
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(f"w{n}",)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+
+
+def scenario(program, inbox, people):
+    """Release, reminder and digest around the switch to summer time (29 March 2026)."""
+    participants, staff = len(people["participants"]), len(people["staff"])
+    steps = [
+        (local(2026, 3, 23, 7, 29), 0),
+        (local(2026, 3, 23, 7, 30, 5), participants),  # week 4 opens (CET, 06:30 UTC)
+        (local(2026, 3, 25, 11, 59), 0),
+        (local(2026, 3, 25, 12, 0, 5), participants),  # first reminder
+        (local(2026, 3, 27, 12, 0, 5), participants),  # second reminder
+        (local(2026, 3, 27, 13, 0, 5), staff),  # the digest
+        (dt.datetime(2026, 3, 30, 5, 29, tzinfo=UTC), 0),  # 07:29 CEST
+        (dt.datetime(2026, 3, 30, 5, 30, 5, tzinfo=UTC), participants),  # week 5 opens
+    ]
+    for moment, expected in steps:
+        before = len(inbox.messages)
+        with at(moment):
+            side_by_side()
+        assert len(inbox.messages) - before == expected, moment
+    ids = [m["Message-ID"] for m in inbox.messages]
+    assert len(ids) == len(set(ids)) == len(inbox.attempts)  # no message twice, none retried
+    counts = inbox.count()
+    for person in people["participants"]:
+        assert {s: n for (to, s), n in counts.items() if to == person.email} == {
+            "Uke 4 er åpen: Week 4 challenge": 1,
+            "Fem minutter til uke 4?": 2,
+            "Uke 5 er åpen: Week 5 challenge": 1,
+        }
+    for person in people["staff"]:
+        assert [s for to, s in counts if to == person.email] == ["Uke 4 i Leading: 0 % aktive"]
+    assert not Nudge.objects.exclude(state__in=["sent", "skipped", "pending"]).exists()
+
+
+@pytest.fixture
+def people(org, program, admin_user, facilitator):
+    participants = [
+        make_person(f"p{n}@fjordvik.example", org=org, role="participant") for n in range(7)
+    ]
+    for person in participants:
+        enroll(person, program)
+    return {"participants": participants, "staff": [admin_user, facilitator]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_send_each_message_once_at_local_time_across_the_dst_change(
+    program, inbox, people
+):
+    scenario(program, inbox, people)
+
+
+@pytest.fixture
+def redis_tasks(settings):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS).ping()
+    except redis.ConnectionError:  # pragma: no cover
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = f"nudges-test-{uuid.uuid4().hex[:8]}"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue]}}
+    settings.RQ_QUEUES = {queue: {"URL": REDIS, "DEFAULT_TIMEOUT": 300}}
+    yield queue
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(f"rq:*{queue}*"):
+        client.delete(key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_redis_backend_send_each_message_once(
+    program, inbox, people, redis_tasks
+):
+    from django_tasks import task_backends
+
+    assert type(task_backends["default"]).__name__ == "RQBackend"
+    scenario(program, inbox, people)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = (db["HOST"] or "localhost") + (f":{db['PORT']}" if db["PORT"] else "")
+    return f"postgres://{auth}{'@' if auth else ''}{host}/{db['NAME']}"
+
+
+def start_worker(inbox_port: int, data_dir: Path, name: str) -> subprocess.Popen:
+    """`pocketmentor worker` in its own process, on the test database, mailing the inbox."""
+    env = os.environ | {
+        "DATABASE_URL": database_url(),
+        "DATA_DIR": str(data_dir),
+        "EMAIL_URL": f"smtp://127.0.0.1:{inbox_port}",
+        "TASKS_BACKEND": "database",
+        "NUDGES_LEASE_SECONDS": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    command = [sys.executable, "-m", "pocketmentor.cli", "worker", "--interval", "0.2"]
+    log = (data_dir / f"{name}.log").open("w")
+    return subprocess.Popen(  # noqa: S603 - our own command, arguments fixed above
+        [*command, "--batch", "5", "--name", name], env=env, stdout=log, stderr=log
+    )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time_machine.escape_hatch.time.time() + seconds
+    while not condition():
+        assert time_machine.escape_hatch.time.time() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
+    org, inbox, tmp_path
+):
+    # The worker runs in another process on the real clock: the program opens right now.
+    real_now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+    with time_machine.travel(real_now, tick=True):
+        opens = (real_now - dt.timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Oslo"))
+        program = Program.objects.create(
+            organization=org, title="Now", slug="now", start_date=opens.date(),
+            release_time=opens.time().replace(second=0, microsecond=0), state="live",
+        )  # fmt: skip
+        Unit.objects.create(program=program, number=1, title="First", published_at=real_now)
+        NudgeRules.objects.create(
+            organization=org, program=program, working_days="1234567",
+            day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=0,
+        )  # fmt: skip
+        people = [
+            make_person(f"k{n}@fjordvik.example", org=org, role="participant") for n in range(23)
+        ]
+        for person in people:
+            enroll(person, program)
+    inbox.hold = 12  # the 12th message: the server has it, and has not yet said yes
+    first = start_worker(inbox.port, tmp_path, "first")
+    try:
+        wait_for(inbox.holding.is_set)
+        first.send_signal(signal.SIGKILL)  # killed in the middle of its third batch
+        first.wait(10)
+    finally:
+        inbox.release.set()
+        if first.poll() is None:  # pragma: no cover
+            first.kill()
+    assert len(inbox.messages) == 11
+    assert Nudge.objects.filter(state="claimed").exists()
+    second = start_worker(inbox.port, tmp_path, "second")
+    try:
+        wait_for(lambda: Nudge.objects.filter(state="sent").count() == len(people))
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+    finally:
+        if second.poll() is None:  # pragma: no cover
+            second.kill()
+    counts = inbox.count()
+    assert sorted(to for to, _subject in counts) == sorted(p.email for p in people)
+    assert set(counts.values()) == {1}
+    assert inbox.received == len(people) + 1  # the one held when the worker died went again
