@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import setup_test_environment
 
-from pocketmentor.bench import Figure, generate, load, pages
+from pocketmentor.bench import Figure, fanout, generate, load, pages, people
 from pocketmentor.bench.database import bench_database
 
 SIZES = ["municipality", "national"]
@@ -47,6 +47,8 @@ class Command(BaseCommand):
             self._emit(generate.seed(size), size)
             self._progress(f"{size}: measuring pages")
             self._emit(pages.measure(), size)
+            self._progress(f"{size}: importing 10,000 participants from a CSV file")
+            self._emit(people.measure(), size)
             if with_load:
                 figures = load.measure(
                     database_url=database_url,
@@ -55,6 +57,9 @@ class Command(BaseCommand):
                     progress=lambda text: self._progress(f"{size}: {text}"),
                 )
                 self._emit(figures, size)
+            self._emit(
+                fanout.measure(size=size, database_url=database_url, progress=self._progress), size
+            )
 
     def _emit(self, figures: list[Figure], size: str) -> None:
         for figure in figures:
