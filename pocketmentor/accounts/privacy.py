@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import person_language
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
+from pocketmentor.nudges.privacy import erase_nudges
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.programs.models import Activity
 
@@ -395,6 +396,7 @@ ERASE_STEPS: tuple[Callable[[User], None], ...] = (
     _erase_memberships,
     _erase_admin_history,
     _end_sessions,
+    erase_nudges,  # messages waiting for them, their preferences and push subscriptions
 )
 
 

@@ -99,6 +99,14 @@ def seed(participants: int):
 
     now = timezone.now()
     opens = (now - dt.timedelta(minutes=1)).astimezone(dt.UTC)
+    # The bench's other programs stay quiet: only this release is measured.
+    quiet = {kind: False for kind in ("releases", "reminders", "feedback", "seminars", "digests")}
+    NudgeRules.objects.bulk_create(
+        [NudgeRules(organization=other, **quiet) for other in Organization.objects.all()],
+        ignore_conflicts=True,
+    )
+    NudgeRules.objects.filter(program=None).update(**quiet)
+    NudgeRules.objects.exclude(program=None).update(**quiet)
     org = Organization.objects.create(name="Fan-out", slug="fanout", language="nb")
     program = Program.objects.create(
         organization=org, title="Fan-out", slug="fanout", start_date=opens.date(),
