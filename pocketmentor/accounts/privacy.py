@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import person_language
+from pocketmentor.insights.services import records_erase, records_of
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
 from pocketmentor.nudges.privacy import erase_nudges
 from pocketmentor.orgs.models import Membership, Organization
@@ -245,6 +246,7 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("supporting", supporting),
     ("feedback_given", feedback_given),
     ("reactions_given", reactions_given),
+    ("learning_records", records_of),
 )
 
 
@@ -397,6 +399,7 @@ ERASE_STEPS: tuple[Callable[[User], None], ...] = (
     _erase_admin_history,
     _end_sessions,
     erase_nudges,  # messages waiting for them, their preferences and push subscriptions
+    records_erase,  # learning records stay for the figures, no longer leading to them
 )
 
 

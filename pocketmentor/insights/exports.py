@@ -19,6 +19,9 @@ from pocketmentor.insights.selectors import AT_RISK_AFTER, natural
 from pocketmentor.programs.models import Program
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# An Excel file is made in the request, about 100,000 cells a second; CSV streams at any size.
+XLSX_CELLS = 1_000_000
+PARTICIPANT_COLUMNS, FIGURE_COLUMNS = 10, 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -126,6 +129,14 @@ def participants_rows(*, program: Program, kinds: list[str], weeks: int) -> Iter
             _("Yes") if at_risk else _("No"),
             *flags,
         ]
+
+
+def cells(*, program: Program, table: str) -> int:
+    """How many cells an export of `table` would have: a count or two."""
+    if table == "figures":
+        return WeekFigure.objects.filter(program=program).count() * FIGURE_COLUMNS
+    weeks = WeekFigure.objects.filter(program=program, dimension="program").count()
+    return Engagement.objects.filter(program=program).count() * (PARTICIPANT_COLUMNS + weeks)
 
 
 class _Echo:

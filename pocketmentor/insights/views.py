@@ -165,6 +165,15 @@ def export(request: HttpRequest, organization, program, table: str, fmt: str) ->
     name = f"{program.slug}-{table}-{timezone.localdate():%Y-%m-%d}"
     if fmt == "csv":
         return exports.csv_response(rows, name)
+    if exports.cells(program=program, table=table) > exports.XLSX_CELLS:
+        messages.error(
+            request,
+            _(
+                "This table is too large to make as an Excel file here: download it as CSV, "
+                "which Excel opens too."
+            ),
+        )
+        return redirect(_dashboard_url(program))
     return exports.xlsx_response(rows, name, title)
 
 

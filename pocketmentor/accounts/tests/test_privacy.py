@@ -140,7 +140,7 @@ def test_export_covers_every_organization_and_one_on_request(ann, answered, outs
     assert len(fjordvik["memberships"]) == len(fjordvik["enrollments"]) == 1
 
 
-QUERIES = 10  # one a section; responses four: choices, reactions and replies prefetched
+QUERIES = 11  # one a section; responses four: choices, reactions and replies prefetched
 
 
 def test_person_data_runs_a_fixed_number_of_queries(

@@ -154,3 +154,14 @@ def test_the_dashboard_runs_the_same_queries_whatever_the_size(
 # departments, groups (3), funnels, polls (3), tallies, people at risk (2)
 QUERIES = 17
 LONG_AGO = dt.datetime.combine(START, dt.time(12), tzinfo=OSLO) - dt.timedelta(days=30)
+
+
+def test_a_table_too_large_for_excel_is_offered_as_csv(admin_user, ann, program, monkeypatch):
+    from pocketmentor.insights import exports
+
+    monkeypatch.setattr(exports, "XLSX_CELLS", 5)
+    client = signed_in(admin_user)
+    response = client.get(BASE + "export/participants.xlsx")
+    assert response.status_code == 302 and response["Location"] == BASE
+    assert "CSV" in client.get(BASE).content.decode()
+    assert client.get(BASE + "export/participants.csv").status_code == 200
