@@ -57,35 +57,12 @@ def record_append(
     now = timezone.now()
     moment = moment or now
     week = program.week_at(moment)
-    name = records.actor_name(actor) if actor is not None else str(enrollment.user_id)
-    record_id = uuid.uuid4()
-    statement = records.build(
-        id=str(record_id),
-        actor=name,
-        verb=verb,
-        target=target,
-        moment=moment,
-        stored=now,
-        program=program,
-        group=enrollment.group,
-        week=week,
-        result=result,
-        extensions=extensions,
-    )
-    record = LearningRecord.objects.create(
-        id=record_id,
-        program=program,
-        enrollment=enrollment,
-        actor_id=actor.pk if actor is not None else enrollment.user_id,
-        actor_name=name,
-        verb=verb.iri,
-        object=target.iri,
-        unit_id=target.unit_id,
-        activity_id=target.activity_id,
-        timestamp=moment,
-        stored=now,
-        statement=statement,
-    )
+    actor_id = actor.pk if actor is not None else enrollment.user_id
+    record = _new_record(
+        program=program, enrollment=enrollment, actor_id=actor_id, verb=verb, target=target,
+        moment=moment, stored=now, week=week, result=result, extensions=extensions,
+    )  # fmt: skip
+    record.save(force_insert=True)
     found = rollups.effects(
         verb=verb.iri,
         kind=target.kind,
@@ -475,36 +452,19 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
     pending: list[LearningRecord] = []
 
     def add(verb, enrollment, target, moment, *, actor_id=None, result=None, extensions=None):
-        name = str(actor_id or enrollment.user_id)
-        record_id = uuid.uuid4()
-        statement = records.build(
-            id=str(record_id),
-            actor=name,
-            verb=verb,
-            target=target,
-            moment=moment,
-            stored=stored,
-            program=program,
-            group=enrollment.group,
-            week=weeks.of(moment),
-            result=result,
-            extensions=extensions,
-        )
         pending.append(
-            LearningRecord(
-                id=record_id,
+            _new_record(
                 program=program,
                 enrollment=enrollment,
                 actor_id=actor_id or enrollment.user_id,
-                actor_name=name,
-                verb=verb.iri,
-                object=target.iri,
-                unit_id=target.unit_id,
-                activity_id=target.activity_id,
-                timestamp=moment,
+                verb=verb,
+                target=target,
+                moment=moment,
                 stored=stored,
-                statement=statement,
-            )
+                week=weeks.of(moment),
+                result=result,
+                extensions=extensions,
+            )  # fmt: skip
         )
 
     # Each row's neighbours are read once and looked up: thousands of answers, few activities.
@@ -654,3 +614,20 @@ def records_erase(user) -> int:
         changed, ["statement", "actor", "actor_name"], batch_size=1000
     )
     return len(changed)
+
+
+def _new_record(
+    *, program, enrollment, actor_id, verb, target, moment, stored, week, result, extensions
+) -> LearningRecord:
+    """An unsaved record and its xAPI statement: one shape for live actions and backfills."""
+    record_id = uuid.uuid4()
+    name = str(actor_id)  # records.actor_name: the id here, nothing that names the person
+    statement = records.build(
+        id=str(record_id), actor=name, verb=verb, target=target, moment=moment, stored=stored,
+        program=program, group=enrollment.group, week=week, result=result, extensions=extensions,
+    )  # fmt: skip
+    return LearningRecord(
+        id=record_id, program=program, enrollment=enrollment, actor_id=actor_id,
+        actor_name=name, verb=verb.iri, object=target.iri, unit_id=target.unit_id,
+        activity_id=target.activity_id, timestamp=moment, stored=stored, statement=statement,
+    )  # fmt: skip
