@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -35,8 +35,9 @@ def _frozen_clock():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Cached figures (poll counts, rate limits) never leak from one test into another."""
-    cache.clear()
+    """Cached figures, kept pages and rate limits never leak from one test into another."""
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture(autouse=True)

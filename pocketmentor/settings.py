@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "pocketmentor.learning.pages.StaffWritesMiddleware",
 ]
 
 ROOT_URLCONF = "pocketmentor.urls"
@@ -105,7 +106,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue instead of failing, and readers never wait for writers.
         "transaction_mode": "IMMEDIATE",
@@ -122,7 +123,14 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Participants' rendered pages, in each process's memory (learning/pages.py): about
+    # 15 KB a page, so at most some 15 MB a process.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 # One process counts exactly in its own memory; several processes share Redis.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
@@ -160,7 +168,7 @@ PUSH_SERVICES = env_list(
     "https://web.push.apple.com/*,https://*.notify.windows.com/*",
 )
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "pocketmentor.accounts.sessions"  # Django's database sessions, read faster
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # a participant stays signed in on their phone
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True

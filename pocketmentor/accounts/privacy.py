@@ -10,10 +10,12 @@ and the erasure then cover it. See docs/privacy.md.
 import logging
 from collections import Counter
 from collections.abc import Callable
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -357,7 +359,7 @@ def _erase_memberships(user: User) -> None:
 
 def _end_sessions(user: User) -> None:
     """Delete every session signed in as the person (the unusable password ends them too)."""
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if not issubclass(import_module(settings.SESSION_ENGINE).SessionStore, db.SessionStore):
         return
     mine = str(user.pk)
     ended = [

@@ -88,7 +88,7 @@ def measure(
     progress("collecting static files")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     enrollments = participants(SIGNED_IN)
-    cookies = session_cookies([e.user for e in enrollments])
+    cookies = session_cookies([e.user for e in enrollments], program_path(enrollments[0]))
     (folder / "cookies.txt").write_text("".join(f"{c}\n" for c in cookies))
     (folder / "rotate.lua").write_text(WRK_SCRIPT)
     args = [str(folder / "rotate.lua"), str(folder / "cookies.txt"), program_path(enrollments[0])]
@@ -155,14 +155,15 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(command, env=env, check=True, timeout=300)  # noqa: S603 - our own command
 
 
-def session_cookies(users) -> list[str]:
-    """A signed-in session per person, as the Cookie header their phone would send."""
-    name = settings.SESSION_COOKIE_NAME
+def session_cookies(users, path: str) -> list[str]:
+    """Each person's Cookie header, as their phone sends it after a first visit to `path`."""
+    names = [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME]
     cookies = []
     for user in users:
         client = Client()
         client.force_login(user)
-        cookies.append(f"{name}={client.cookies[name].value}")
+        client.get(path)
+        cookies.append("; ".join(f"{name}={client.cookies[name].value}" for name in names))
     return cookies
 
 

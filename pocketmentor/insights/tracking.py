@@ -19,6 +19,11 @@ def _first_time(request: HttpRequest, key: str, unit_id: int) -> bool:
     return True
 
 
+def seen(request: HttpRequest, unit_id: int) -> bool:
+    """Whether this session has recorded opening the unit already."""
+    return unit_id in request.session.get(OPENED, [])
+
+
 def unit_viewed(request: HttpRequest, enrollment, unit) -> None:
     """The participant opened a unit: one record the first time in this session."""
     if _first_time(request, OPENED, unit.pk):

@@ -20,6 +20,8 @@ class Enrollment(models.Model):
     )
     enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
     is_active = models.BooleanField(_("active"), default=True)
+    # Changes with everything on the participant's pages that is theirs: see learning/pages.py.
+    pages_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("enrollment")

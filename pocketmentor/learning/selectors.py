@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from pocketmentor.learning.models import Enrollment, Feedback, Response
-from pocketmentor.orgs.models import Seminar
+from pocketmentor.orgs.models import Organization, Seminar
 from pocketmentor.programs.models import Activity, Program, Unit
 
 
@@ -32,6 +33,41 @@ def enrollment_for(*, user, org_slug: str, program_slug: str) -> Enrollment:
         )
     except Enrollment.DoesNotExist:
         raise Http404 from None
+
+
+class PageVersions(NamedTuple):
+    enrollment_id: int
+    version: str  # changes with everything the participant's pages show but the time
+    language: str  # the organization's, for people who chose none
+
+
+def page_versions(*, user, org_slug: str, program_slug: str) -> PageVersions | None:
+    """What `enrollment_for` finds, reduced to what keys the participant's kept pages.
+
+    Written out in SQL: the ORM takes 25 times as long to build this query as the database
+    to run it, and it runs on every view of a kept page (learning/pages.py).
+    """
+    tables = {
+        "enrollment": Enrollment._meta.db_table,
+        "program": Program._meta.db_table,
+        "organization": Organization._meta.db_table,
+    }
+    sql = """
+        SELECT e.id, e.pages_version, o.pages_version, o.language
+        FROM {enrollment} e
+        JOIN {program} p ON p.id = e.program_id
+        JOIN {organization} o ON o.id = p.organization_id
+        WHERE e.user_id = %s AND e.is_active = %s AND p.slug = %s AND o.slug = %s
+          AND p.state IN (%s, %s)
+    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+    states = [Program.State.LIVE, Program.State.FINISHED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, True, program_slug, org_slug, *states])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    enrollment_id, mine, theirs, language = row
+    return PageVersions(enrollment_id, f"{mine}.{theirs}", language)
 
 
 def enrollments_of(*, user) -> list[Enrollment]:

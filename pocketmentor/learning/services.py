@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pocketmentor.insights import services as insights
+from pocketmentor.learning import pages
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
 from pocketmentor.nudges import hooks as nudges
 from pocketmentor.programs.models import Activity
@@ -55,6 +56,7 @@ def response_record(
         if option_ids:
             response.choices.set(option_ids)
         insights.response_recorded(response=response, option_ids=option_ids)
+        pages.touch(enrollment_id=enrollment.pk)
         return response, True
     if existing.key == key or not activity.takes_text:
         return existing, False
@@ -71,6 +73,7 @@ def response_edit(*, response: Response, text: str, visibility: str) -> Response
     response.visibility = visibility
     response.updated_at = timezone.now()
     response.save(update_fields=["text", "visibility", "updated_at"])
+    pages.touch(enrollment_id=response.enrollment_id)
     return response
 
 
@@ -80,6 +83,7 @@ def feedback_give(*, response: Response, author, text: str) -> Feedback:
     feedback = Feedback.objects.create(response=response, author=author, text=text)
     nudges.feedback_received(feedback=feedback)
     insights.feedback_recorded(feedback=feedback)
+    pages.touch(enrollment_id=response.enrollment_id)
     return feedback
 
 
@@ -87,6 +91,7 @@ def feedback_give(*, response: Response, author, text: str) -> Feedback:
 def reaction_toggle(*, response: Response, user, kind: str) -> Reaction | None:
     """React, change one's reaction, or take it back by choosing the same again."""
     current = Reaction.objects.filter(response=response, user=user).first()
+    pages.touch(enrollment_id=response.enrollment_id)  # the writer sees how many reacted
     if current is not None and current.kind == kind:
         current.delete()
         return None

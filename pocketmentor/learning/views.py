@@ -1,3 +1,4 @@
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pocketmentor.insights import tracking
-from pocketmentor.learning import selectors, sharing
+from pocketmentor.learning import pages, selectors, sharing
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (
@@ -56,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@pages.cached
 @participant_page
 def this_week(request: HttpRequest, enrollment) -> HttpResponse:
     unit = selectors.open_unit(enrollment=enrollment)
@@ -65,6 +67,7 @@ def this_week(request: HttpRequest, enrollment) -> HttpResponse:
 
 
 @require_GET
+@pages.cached
 @participant_page
 def unit(request: HttpRequest, enrollment, number: int) -> HttpResponse:
     unit = selectors.open_unit(enrollment=enrollment, number=number)
@@ -140,18 +143,24 @@ def _unit_page(request, enrollment, unit, *, this_week=False, states=None, faile
         else ResponseForm(activity=s.activity, response=s.response)
         for s in states
     }
+    program = enrollment.program
+    seminar = (
+        selectors.next_seminar(program=program, group_id=enrollment.group_id) if this_week else None
+    )
     context = _base(enrollment) | {
         "unit": unit,
         "this_week": this_week,
         "items": [(s, forms[s.activity.pk]) for s in states],
         "done": sum(s.done for s in states),
-        "seminar": (
-            selectors.next_seminar(program=enrollment.program, group_id=enrollment.group_id)
-            if this_week
-            else None
-        ),
+        "seminar": seminar,
     }
-    return render(request, "learning/unit.html", context, status=status)
+    response = render(request, "learning/unit.html", context, status=status)
+    # The page changes when the next week opens, the seminar ends, or poll counts renew.
+    changes = [program.opens_at(program.week_at() + 1)] if this_week else []
+    changes += [seminar.ends_at] if seminar else []
+    if any(s.distribution for s in states):
+        changes.append(timezone.now() + dt.timedelta(seconds=selectors.POLL_CACHE_SECONDS))
+    return pages.keep(response, unit_id=unit.pk, until=min(changes, default=None))
 
 
 def _is_htmx(request: HttpRequest) -> bool:

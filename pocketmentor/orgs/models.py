@@ -23,6 +23,8 @@ class Organization(models.Model):
     accent_color = models.CharField(
         _("accent colour"), max_length=7, default="#b4461e", validators=[hex_color]
     )
+    # Changes with every write its staff make: see learning/pages.py.
+    pages_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("organization")

@@ -7,7 +7,7 @@ from django.test import Client
 
 from pocketmentor.conftest import OSLO, signed_in, week_url
 from pocketmentor.learning import selectors
-from pocketmentor.learning.tests.test_queries import BUDGETS
+from pocketmentor.learning.tests.test_queries import BUDGETS, forget
 from pocketmentor.orgs import group_services
 from pocketmentor.orgs.models import Seminar, SeminarUnit
 
@@ -240,6 +240,7 @@ def test_the_this_week_page_keeps_its_query_budget_with_seminars(
     assert later.pk
     client = signed_in(ann)
     client.get(week_url(program))  # as in test_queries: a first view may record it once
+    forget()  # and is kept: render it again
     with django_assert_num_queries(BUDGETS[""]):
         assert client.get(week_url(program)).status_code == 200
 

@@ -1,0 +1,127 @@
+"""A participant's rendered pages, kept in each web process until something on them changes.
+
+Rendering a unit page takes milliseconds; serving a kept one, a fraction of one. A page is
+kept under a key made of the versions of what it shows: the enrollment's `pages_version`,
+which the learning services raise when the participant's answers, or the feedback and
+reactions on them, change; and the organization's, which any write its staff make in the
+studio (or anyone in the admin) raises. One query reads both with the enrollment, so a kept
+page is never served after such a change, whichever process made it. Each process keeps its
+own pages.
+
+A kept page also expires: when it would change with time (the next week opens, the
+seminar it shows ends), after a minute when it shows others' poll answers (counted once a
+minute), and after `LONGEST` seconds at most, so that changes made elsewhere (the command
+line) show soon. Every serving gets a CSRF token and fresh idempotency keys of its own.
+"""
+
+import datetime as dt
+import re
+import uuid
+from functools import wraps
+
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from pocketmentor.insights import tracking
+from pocketmentor.learning import selectors
+from pocketmentor.learning.models import Enrollment
+from pocketmentor.orgs.models import Organization
+
+LONGEST = 300  # seconds
+
+# Marks where a kept page's token and keys go; NUL never occurs in the text of a page.
+TOKEN_MARK, KEY_MARK = "\0token\0", "\0key\0"
+TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
+KEY = re.compile(r'(name="a\d+-key" value=")[0-9a-f-]{36}"')
+
+
+def touch(*, enrollment_id: int) -> None:
+    """Something on this participant's pages changed: render them afresh."""
+    Enrollment.objects.filter(pk=enrollment_id).update(pages_version=F("pages_version") + 1)
+
+
+def touch_organization(*, slug: str | None = None) -> None:
+    """Staff changed something: render the organization's (or every) participant pages."""
+    organizations = (
+        Organization.objects.all() if slug is None else Organization.objects.filter(slug=slug)
+    )
+    organizations.update(pages_version=F("pages_version") + 1)
+
+
+def keep(response: HttpResponse, *, unit_id: int, until: dt.datetime | None = None):
+    """Let `cached` keep this page of unit `unit_id`, until `until` at the latest."""
+    response.kept = (unit_id, until)
+    return response
+
+
+def cached(view):
+    """Serve a participant page as kept when it is; keep it when the view allows.
+
+    Goes around `participant_page`: a kept page needs one query, not the enrollment's.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, program: str, **kwargs) -> HttpResponse:
+        key = _key(request, org, program)
+        kept = _pages().get(key) if key else None
+        # A unit's first view in a session is recorded (insights), so it is rendered.
+        if kept is not None and tracking.seen(request, kept[0]):
+            return HttpResponse(_fill(request, kept[1]))
+        response = view(request, org, program, **kwargs)
+        if key and response.status_code == 200 and hasattr(response, "kept"):
+            unit_id, until = response.kept
+            seconds = LONGEST
+            if until is not None:
+                seconds = min(seconds, (until - timezone.now()).total_seconds())
+            if seconds >= 1:
+                _pages().set(key, (unit_id, _blank(response.content.decode())), seconds)
+        return response
+
+    return wrapper
+
+
+def _pages():
+    return caches["pages"]
+
+
+def _key(request: HttpRequest, org: str, program: str) -> str | None:
+    """What the page depends on; None when it must be rendered (a query, messages to show)."""
+    if not request.user.is_authenticated or request.GET or len(get_messages(request)):
+        return None
+    found = selectors.page_versions(user=request.user, org_slug=org, program_slug=program)
+    if found is None:
+        return None  # not theirs: the view answers
+    translation.activate(request.user.language or found.language)  # as participant_page
+    return f"{found.enrollment_id}.{found.version}.{translation.get_language()}.{request.path}"
+
+
+def _blank(html: str) -> str:
+    return KEY.sub(rf'\1{KEY_MARK}"', TOKEN.sub(rf'\1{TOKEN_MARK}"', html))
+
+
+def _fill(request: HttpRequest, html: str) -> str:
+    parts = html.replace(TOKEN_MARK, get_token(request)).split(KEY_MARK)
+    keys = (str(uuid.uuid4()) for _ in parts[1:])
+    return parts[0] + "".join(key + part for key, part in zip(keys, parts[1:], strict=True))
+
+
+class StaffWritesMiddleware:
+    """A write in the studio or the admin may change what participants see."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method != "POST" or response.status_code >= 400:
+            return response
+        match = request.resolver_match
+        if request.path.startswith("/studio/") and match and "org" in match.kwargs:
+            touch_organization(slug=match.kwargs["org"])
+        elif request.path.startswith("/admin/"):
+            touch_organization()
+        return response
