@@ -171,14 +171,17 @@ PUSH_SERVICES = env_list(
 SESSION_ENGINE = "pocketmentor.accounts.sessions"  # Django's database sessions, read faster
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # a participant stays signed in on their phone
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
+if SITE_URL.startswith("https://"):
+    # The server listens on loopback behind the proxy that ends TLS (docs/configuration.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "sesame.backends.ModelBackend",
+    "pocketmentor.accounts.backends.PasswordBackend",
+    "pocketmentor.accounts.backends.LinkBackend",
 ]
 LOGIN_URL = "accounts:request_link"
 LOGIN_REDIRECT_URL = "learning:home"

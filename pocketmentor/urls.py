@@ -5,6 +5,7 @@ from pocketmentor import views
 from pocketmentor.orgs.views import groups
 
 urlpatterns = [
+    path("", include("pocketmentor.learning.urls")),  # first: the participant's pages
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("studio/", include("pocketmentor.orgs.urls")),
@@ -16,6 +17,5 @@ urlpatterns = [
     path("me/", include("pocketmentor.accounts.data_urls")),
     path("", include("pocketmentor.accounts.oidc")),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
-    path("", include("pocketmentor.learning.urls")),
     path("", include((groups.participant_urlpatterns, "seminars"))),
 ]

@@ -34,7 +34,7 @@ def link(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         translation.activate(person_language(user))
         return render(request, "accounts/confirm.html", {"token": token, "person": user})
-    login(request, user, backend="sesame.backends.ModelBackend")
+    login(request, user, backend="pocketmentor.accounts.backends.LinkBackend")
     sign_in_recorded(user=user)
     return redirect(settings.LOGIN_REDIRECT_URL)
 

@@ -1,4 +1,4 @@
-"""Load on the participant's this-week page: gunicorn in one process group, wrk in another.
+"""Load on the participant's this-week page: the server in one process group, wrk in another.
 
 Everything stays on the loopback interface, every wait is bounded, and the server is always
 stopped: its whole process group, master and workers.
@@ -24,6 +24,7 @@ from django.test import Client
 
 from pocketmentor.bench import Figure
 from pocketmentor.bench.pages import participants, program_path
+from pocketmentor.server import command as server_command
 
 HOST = "127.0.0.1"
 SIGNED_IN = 50  # participants whose sessions the load rotates through
@@ -172,8 +173,7 @@ def serve(env: dict[str, str], workers: int, folder: Path) -> Iterator[Server]:
     """`pocketmentor serve` without its migrate and access log, on a free loopback port."""
     port = free_port()
     log = folder / "server.log"
-    command = [sys.executable, "-m", "gunicorn", "pocketmentor.wsgi",
-               "--bind", f"{HOST}:{port}", "--workers", str(workers)]  # fmt: skip
+    command = server_command(host=HOST, port=port, workers=workers, access_log=False)
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own server
             command, env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT,

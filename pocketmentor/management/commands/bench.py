@@ -1,7 +1,7 @@
 """`make bench`: figures on generated data, one JSON object per line on stdout.
 
 Each size runs against its own throwaway test database (never the configured one): the data
-is generated, the participant pages are measured in this process, then a gunicorn server on
+is generated, the participant pages are measured in this process, then a Granian server on
 the same database is put under load by wrk. Progress goes to stderr.
 """
 

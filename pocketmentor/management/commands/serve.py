@@ -4,9 +4,11 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from pocketmentor import server
+
 
 class Command(BaseCommand):
-    help = "Migrate, collect static files and serve with gunicorn (workers from the cores)."
+    help = "Migrate, collect static files and serve with Granian (workers from the cores)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -20,9 +22,5 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port} with {workers} workers (Ctrl+C stops).")
         sys.stdout.flush()
-        os.execv(  # noqa: S606 - replace this process with the server
-            sys.executable,
-            [sys.executable, "-m", "gunicorn", "pocketmentor.wsgi",
-             "--bind", f"{host}:{port}", "--workers", str(workers),
-             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"],
-        )  # fmt: skip
+        # Replace this process with the server.
+        os.execv(sys.executable, server.command(host=host, port=port, workers=workers))  # noqa: S606

@@ -1,0 +1,33 @@
+"""Authentication backends: Django's (staff passwords) and django-sesame's (sign-in links).
+
+Both find the signed-in person again on every request, by the id in the session. The ORM
+takes longer to build that one-row query than the database takes to answer it, and on a
+kept participant page (learning/pages.py) it was a third of the request: here it is written
+out. Everything else, the session's check of the person's password hash included, is theirs.
+"""
+
+from django.contrib.auth import backends
+from django.db import connection
+from sesame import backends as sesame
+
+from pocketmentor.accounts.models import User
+
+
+def _person(user_id) -> User | None:
+    table = connection.ops.quote_name(User._meta.db_table)
+    found = User.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [int(user_id)])  # noqa: S608
+    return next(iter(found), None)
+
+
+class _LeanGetUser:
+    def get_user(self, user_id):
+        user = _person(user_id)
+        return user if self.user_can_authenticate(user) else None
+
+
+class PasswordBackend(_LeanGetUser, backends.ModelBackend):
+    """Staff sign in with a password."""
+
+
+class LinkBackend(_LeanGetUser, sesame.ModelBackend):
+    """Everyone signs in with a link by e-mail (django-sesame)."""
