@@ -1,15 +1,16 @@
 """Authentication backends: Django's (staff passwords) and django-sesame's (sign-in links).
 
-Both find the signed-in person again on every request, by the id in the session. The ORM
-takes longer to build that one-row query than the database takes to answer it, and on a
-kept participant page (learning/pages.py) it was a third of the request: here it is written
-out. Everything else, the session's check of the person's password hash included, is theirs.
+Both find the signed-in person again on every request, by the id in the session: the
+person read with the session (accounts/sessions.py), or else with one plain statement (the
+ORM takes longer to build that one-row query than the database to answer it). Everything
+else, the session's check of the person's password hash included, is theirs.
 """
 
 from django.contrib.auth import backends
 from django.db import connection
 from sesame import backends as sesame
 
+from pocketmentor.accounts import sessions
 from pocketmentor.accounts.models import User
 
 
@@ -21,7 +22,7 @@ def _person(user_id) -> User | None:
 
 class _LeanGetUser:
     def get_user(self, user_id):
-        user = _person(user_id)
+        user = sessions.signed_in(user_id) or _person(user_id)
         return user if self.user_can_authenticate(user) else None
 
 

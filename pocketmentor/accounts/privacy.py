@@ -10,19 +10,15 @@ and the erasure then cover it. See docs/privacy.md.
 import logging
 from collections import Counter
 from collections.abc import Callable
-from importlib import import_module
 
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.backends import db
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from pocketmentor.accounts.models import User
+from pocketmentor.accounts.models import Session, User
 from pocketmentor.accounts.services import person_language
 from pocketmentor.insights.services import records_erase, records_of
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
@@ -359,15 +355,7 @@ def _erase_memberships(user: User) -> None:
 
 def _end_sessions(user: User) -> None:
     """Delete every session signed in as the person (the unusable password ends them too)."""
-    if not issubclass(import_module(settings.SESSION_ENGINE).SessionStore, db.SessionStore):
-        return
-    mine = str(user.pk)
-    ended = [
-        s.pk
-        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000)
-        if s.get_decoded().get("_auth_user_id") == mine
-    ]
-    Session.objects.filter(pk__in=ended).delete()
+    Session.objects.filter(user=user).delete()
 
 
 def _erase_admin_history(user: User) -> None:

@@ -1,28 +1,66 @@
-"""Django's database sessions, read with one statement of plain SQL.
+"""Django's database sessions, each read together with its person in one SQL statement.
 
-Every signed-in request reads its session. Building that one-table query with the ORM takes
-ten times as long as running it, and on a kept participant page (learning/pages.py) that
-was a fifth of the whole request. Writes, expiry and everything else stay Django's.
+Every signed-in request reads its session, then its person (`auth.get_user`). Here one
+statement reads both, written out because the ORM takes longer to build such a query than
+the database to answer it; the person waits in `signed_in` for the authentication backend
+(accounts/backends.py), which Django then checks exactly as always (active, password hash).
+Writes, expiry and everything else stay Django's.
 """
 
+from contextvars import ContextVar
+
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+from pocketmentor.accounts.models import Session, User
+
+# The person of the session this request read, until the backend takes them.
+_person: ContextVar[User | None] = ContextVar("person", default=None)
+
+
+def signed_in(user_id) -> User | None:
+    """The person of the session this request read, if they are `user_id`; once."""
+    person = _person.get()
+    if person is None or str(person.pk) != str(user_id):
+        return None
+    _person.set(None)
+    return person
+
+
+def forget(**kwargs) -> None:
+    """A new request begins: nobody's session is read yet."""
+    _person.set(None)
+
 
 class SessionStore(db.SessionStore):
+    @classmethod
+    def get_model_class(cls):
+        return Session
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = data.get(SESSION_KEY)
+        return session
+
     def _get_session_from_db(self):
-        model = self.model
-        connection = connections[router.db_for_read(model)]
+        _person.set(None)
+        connection = connections[router.db_for_read(Session)]
+        quote = connection.ops.quote_name
         sql = (
-            f"SELECT session_data FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
-            "WHERE session_key = %s AND expire_date > %s"
+            f"SELECT u.*, s.session_data AS session_data_ FROM {quote(Session._meta.db_table)} s "  # noqa: S608
+            f"LEFT JOIN {quote(User._meta.db_table)} u ON u.id = s.user_id "
+            "WHERE s.session_key = %s AND s.expire_date > %s"
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.session_key, now])
-            row = cursor.fetchone()
+        row = next(
+            iter(User.objects.using(connection.alias).raw(sql, [self.session_key, now])), None
+        )
         if row is None:
             self._session_key = None
             return None
-        return model(session_key=self.session_key, session_data=row[0])
+        data = row.session_data_
+        del row.session_data_
+        _person.set(row if row.pk is not None else None)
+        return Session(session_key=self.session_key, session_data=data)

@@ -4,12 +4,11 @@ erasure removes what identifies them and keeps the anonymous counts."""
 import json
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from sesame.utils import get_query_string
 
-from pocketmentor.accounts.models import User
+from pocketmentor.accounts.models import Session, User
 from pocketmentor.accounts.privacy import person_data, person_erase
 from pocketmentor.conftest import answer, enroll, make_person, make_program, signed_in, week_url
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
