@@ -1,11 +1,14 @@
-"""Queries and compressed bytes of each participant page, measured in this process."""
+"""Queries, compressed bytes and time of each participant page, measured in this process."""
 
 import gzip
 import re
+import statistics
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +22,7 @@ PAGES = {
     "progress": "progress/",
     "reflections": "reflections/",
 }
+KEPT = ("this-week", "unit")  # the pages learning/pages.py keeps once rendered
 ASSET = re.compile(rb'(?:href|src)="/static/([^"]+)"')
 
 
@@ -50,7 +54,31 @@ def measure() -> list[Figure]:
             Figure(f"page.{name}.html_bytes", html, "bytes gzip"),
             Figure(f"page.{name}.first_load_bytes", first_load, "bytes gzip"),
         ]
+        if name in KEPT:
+            figures += _kept(client, program_path(enrollment) + suffix, name)
     return figures
+
+
+def _kept(client: Client, path: str, name: str) -> list[Figure]:
+    """The page rendered (kept pages forgotten first) and as kept: queries and median time."""
+    rendered = [_time(client, path, forget=True) for _ in range(20)]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    count = len(queries)  # now: each request clears the log
+    kept = [_time(client, path) for _ in range(200)]
+    return [
+        Figure(f"page.{name}.rendered_ms", round(statistics.median(rendered), 2), "ms"),
+        Figure(f"page.{name}.kept_queries", count, "queries"),
+        Figure(f"page.{name}.kept_ms", round(statistics.median(kept), 2), "ms"),
+    ]
+
+
+def _time(client: Client, path: str, *, forget: bool = False) -> float:
+    if forget:
+        caches["pages"].clear()
+    start = time.perf_counter()
+    client.get(path)
+    return (time.perf_counter() - start) * 1000
 
 
 def _assets_bytes(html: bytes) -> int:
