@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import task_backends
 
+from pocketmentor.accounts.sessions import SessionStore
 from pocketmentor.nudges import dispatch, planning
 from pocketmentor.nudges.tasks import deliver_due
 
@@ -52,6 +53,7 @@ class Worker:
             if created:
                 logger.info("Planned %d messages", created)
             _prune_task_results(now)
+            SessionStore.clear_expired()  # signed-in sessions past their 90 days
             self.planned_at = now
         dropped = dispatch.drop_stale(now=now)
         if dropped:

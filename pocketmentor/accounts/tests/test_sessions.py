@@ -1,7 +1,12 @@
 """Sessions carry their person (accounts/sessions.py); Django still checks the person each time."""
 
+import datetime as dt
+
+import time_machine
+
 from pocketmentor.accounts.models import Session, User
-from pocketmentor.conftest import signed_in, week_url
+from pocketmentor.conftest import NOW, signed_in, week_url
+from pocketmentor.nudges.worker import Worker
 
 
 def test_a_session_knows_its_person_and_the_page_opens(ann, bob, program):
@@ -32,3 +37,11 @@ def test_a_person_removed_takes_their_sessions_along(ann):
     signed_in(ann)
     ann.delete()
     assert not Session.objects.exists()
+
+
+def test_the_worker_removes_sessions_past_their_ninety_days(ann, bob):
+    signed_in(ann)
+    with time_machine.travel(NOW + dt.timedelta(days=91), tick=False):
+        signed_in(bob)
+        Worker(name="test").round(plan=True)
+    assert list(Session.objects.values_list("user", flat=True)) == [bob.pk]
