@@ -109,7 +109,8 @@ def _blend(color: str, rate: float) -> str:
 def cell(point: Point, color: str) -> Cell:
     """A heat map cell; its text and colours made here, as a page may show thousands."""
     background = _blend(color, point.rate) if point.enrolled else "#ffffff"
-    ink = "#ffffff" if contrast(background, "#ffffff") >= 4.5 else "#1b1b1b"
+    # White or black, whichever reads better: one of them always reaches 4.5:1.
+    ink = max(("#ffffff", "#000000"), key=lambda color: contrast(background, color))
     title = _("%(active)s of %(enrolled)s") % {"active": point.active, "enrolled": point.enrolled}
     text = str(point.percent) if point.enrolled else "–"
     return Cell(point, f"background:{background};color:{ink}", text, title)

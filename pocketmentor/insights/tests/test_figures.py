@@ -1,6 +1,7 @@
 """The weekly active engagement rate and its breakdowns, on a history with known answers."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from pocketmentor.insights import selectors, services
 from pocketmentor.insights.models import AnswerCount, Engagement, UnitFunnel, WeekFigure, WeekTally
 from pocketmentor.insights.tests.conftest import at
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.lib.contrast import contrast
 
 
 def rates(program):
@@ -167,3 +169,11 @@ def test_the_commands_refresh_rebuild_and_backfill(story, capsys):
         call_command("insights", "rebuild", "nowhere")
     with pytest.raises(CommandError):
         call_command("insights", "key", "nowhere")
+
+
+@pytest.mark.parametrize("brand", ["#0b5d6b", "#b4461e", "#1f6feb", "#6a1b9a", "#2e7d32"])
+def test_every_heat_map_cell_is_readable_whatever_the_rate(brand):
+    for active in range(51):
+        style = selectors.cell(selectors.Point(1, 50, active), brand).style
+        background, ink = re.match(r"background:(#\w+);color:(#\w+)", style).groups()
+        assert contrast(background, ink) >= 4.5, (brand, active, style)

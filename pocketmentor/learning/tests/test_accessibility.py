@@ -102,3 +102,45 @@ def test_axe_reports_a_planted_violation(page, live_server):
     page.goto(live_server.url + "/login/new/")
     page.evaluate("document.querySelector('main').append(document.createElement('button'))")
     assert any(v.startswith("button-name (critical)") for v in serious_violations(page))
+
+
+def studio_pages() -> list[str]:
+    """Every studio page of the demo, with an item of each kind to edit."""
+    from pocketmentor.accounts.models import User
+    from pocketmentor.orgs.models import Group, Seminar
+    from pocketmentor.programs.models import Program
+
+    program = Program.objects.get(organization__slug="demo")
+    unit = program.units.get(number=1)
+    base, week = "/studio/demo/p/ledelse/", "/studio/demo/p/ledelse/weeks/1/"
+    group, seminar = Group.objects.filter(program=program).first(), Seminar.objects.first()
+    person = User.objects.get(email=demo.demo_people()["participant"].email)
+    return [
+        "/studio/", "/studio/demo/", "/studio/demo/new/", "/studio/demo/import/",
+        base, f"{base}settings/", f"{base}duplicate/", week,
+        f"{week}cards/new/", f"{week}cards/{unit.cards.first().pk}/",
+        f"{week}activities/new/", f"{week}activities/{unit.activities.first().pk}/",
+        "/studio/demo/people/", f"{base}people/import/", f"/studio/demo/people/{person.pk}/data/",
+        f"{base}groups/", f"{base}groups/{group.pk}/",
+        f"{base}seminars/", f"{base}seminars/new/", f"{base}seminars/{seminar.pk}/",
+        f"{base}insights/", f"{base}insights/print/",
+        "/studio/demo/nudges/", f"{base}nudges/", f"{base}shared/",
+    ]  # fmt: skip
+
+
+def test_studio_pages_have_no_serious_violations(page, live_server):
+    page.participant = demo.demo_people()["admin"]
+    page.goto(live_server.url + "/login/" + get_query_string(page.participant))
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url("**/studio/**")
+    found = {}
+    for path in studio_pages():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        if problems := serious_violations(page):
+            found[path] = problems
+    page.goto(live_server.url + "/studio/demo/p/ledelse/weeks/1/cards/new/")
+    page.locator("main form button[type=submit]").last.click()  # empty: errors shown
+    if problems := serious_violations(page):
+        found["card form with errors"] = problems
+    assert found == {}
