@@ -11,6 +11,9 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from pocketmentor.programs.exporter import write_program
 from pocketmentor.programs.importer import ProgramFolderError
 from pocketmentor.programs.models import Program
@@ -26,7 +29,7 @@ JUNK_FOLDER, JUNK_FILES = "__MACOSX/", {".DS_Store", "Thumbs.db", "desktop.ini"}
 # A fixed date for every entry, so the same program always zips to the same bytes.
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 CHUNK = 64 * 1024
-NESTED = "an archive inside the zip; unpack it and zip the folder itself"
+NESTED = gettext_noop("an archive inside the zip; unpack it and zip the folder itself")
 
 
 def program_zip(program: Program) -> bytes:
@@ -52,7 +55,7 @@ def extract_program(data: bytes, into: Path) -> Path:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
-        raise ProgramFolderError(["This file is not a zip file."]) from None
+        raise ProgramFolderError([_("This file is not a zip file.")]) from None
     with archive:
         entries = [entry for entry in archive.infolist() if not _is_junk(entry)]
         _check_entries(entries)
@@ -72,10 +75,15 @@ def _is_junk(entry: zipfile.ZipInfo) -> bool:
 def _check_entries(entries: list[zipfile.ZipInfo]) -> None:
     files = [entry for entry in entries if not entry.is_dir()]
     if len(files) > MAX_FILES:
-        raise ProgramFolderError([f"The zip holds {len(files)} files; at most {MAX_FILES}."])
+        raise ProgramFolderError(
+            [
+                _("The zip holds %(count)s files; at most %(most)s.")
+                % {"count": len(files), "most": MAX_FILES}
+            ]
+        )
     # The headers can lie, so _extract counts again; this refuses an honest big zip early.
     if sum(entry.file_size for entry in files) > MAX_BYTES:
-        raise ProgramFolderError([f"The zip unpacks to more than {_megabytes(MAX_BYTES)}."])
+        raise ProgramFolderError([_too_big()])
     problems = [problem for entry in entries if (problem := _entry_problem(entry))]
     if problems:
         raise ProgramFolderError(problems)
@@ -85,13 +93,13 @@ def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
     name = entry.filename
     path = PurePosixPath(name)
     if _leaves_folder(name):
-        return f"{name}: a path that leads out of the program folder"
+        return _("%(file)s: a path that leads out of the program folder") % {"file": name}
     if stat.S_ISLNK(entry.external_attr >> 16):
-        return f"{name}: a link; the zip may only hold files and folders"
+        return _("%(file)s: a link; the zip may only hold files and folders") % {"file": name}
     if entry.flag_bits & 0x1:
-        return f"{name}: encrypted; zip the folder without a password"
+        return _("%(file)s: encrypted; zip the folder without a password") % {"file": name}
     if path.suffix.lower() in ARCHIVE_SUFFIXES:
-        return f"{name}: {NESTED}"
+        return f"{name}: {_(NESTED)}"
     return None
 
 
@@ -105,29 +113,38 @@ def _extract(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, into: Path, total
     """Write one file below `into`, counting its real size; return the running total."""
     target = into.joinpath(*PurePosixPath(entry.filename).parts)
     if not target.resolve().is_relative_to(into.resolve()):
-        raise ProgramFolderError([f"{entry.filename}: a path that leads out of the program folder"])
+        raise ProgramFolderError(
+            [_("%(file)s: a path that leads out of the program folder") % {"file": entry.filename}]
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     first = True
     try:
         with archive.open(entry) as source, target.open("wb") as sink:
             while chunk := source.read(CHUNK):
                 if first and _is_archive(chunk):
-                    raise ProgramFolderError([f"{entry.filename}: {NESTED}"])
+                    raise ProgramFolderError([f"{entry.filename}: {_(NESTED)}"])
                 first = False
                 total += len(chunk)
                 if total > MAX_BYTES:
-                    raise ProgramFolderError(
-                        [f"The zip unpacks to more than {_megabytes(MAX_BYTES)}."]
-                    )
+                    raise ProgramFolderError([_too_big()])
                 sink.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-        raise ProgramFolderError([f"{entry.filename}: cannot be unpacked ({exc})"]) from None
+        raise ProgramFolderError(
+            [
+                _("%(file)s: cannot be unpacked (%(reason)s)")
+                % {"file": entry.filename, "reason": exc}
+            ]
+        ) from None
     return total
 
 
 def _is_archive(start: bytes) -> bool:
     # Checked by content too: an archive renamed to notes.md is still an archive.
     return start.startswith(ARCHIVE_MAGIC) or start[257:262] == b"ustar"
+
+
+def _too_big() -> str:
+    return _("The zip unpacks to more than %(size)s.") % {"size": _megabytes(MAX_BYTES)}
 
 
 def _megabytes(size: int) -> str:
@@ -142,8 +159,10 @@ def _program_folder(into: Path, entries: list[zipfile.ZipInfo]) -> Path:
         if PurePosixPath(entry.filename).name == "program.yaml"
     ]
     if not found:
-        raise ProgramFolderError(["The zip holds no program.yaml; zip the program's folder."])
+        raise ProgramFolderError([_("The zip holds no program.yaml; zip the program's folder.")])
     if len(found) > 1:
         names = ", ".join(sorted(str(parent / "program.yaml") for parent in found))
-        raise ProgramFolderError([f"The zip holds more than one program: {names}."])
+        raise ProgramFolderError(
+            [_("The zip holds more than one program: %(names)s.") % {"names": names}]
+        )
     return into.joinpath(*found[0].parts)

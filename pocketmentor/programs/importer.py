@@ -22,6 +22,7 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 ACTIVITY_KINDS = ("reflection", "task", "quiz", "poll")
 CARD_KINDS = ("text", "quote", "image", "video")
@@ -171,7 +172,7 @@ def read_program(folder: Path) -> ProgramSpec:
     """Parse and check a program folder; raise ProgramFolderError listing every problem."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ProgramFolderError([f"{_name(folder)}: not a folder"])
+        raise ProgramFolderError([_("%(folder)s: not a folder") % {"folder": _name(folder)}])
     meta = _File("program.yaml")
     spec = _read_program_yaml(folder / "program.yaml", meta)
     naming: list[str] = []
@@ -210,7 +211,12 @@ class _File:
     def messages(self) -> list[str]:
         # Sorted by line, so a person can work down the file; the sort keeps equal lines' order.
         ordered = sorted(self.problems, key=lambda problem: problem[0])
-        return [f"{self.name} line {n}: {m}" if n else f"{self.name}: {m}" for n, m in ordered]
+        return [
+            _("%(file)s line %(line)s: %(problem)s") % {"file": self.name, "line": n, "problem": m}
+            if n
+            else f"{self.name}: {m}"
+            for n, m in ordered
+        ]
 
 
 class _Loader(yaml.SafeLoader):
@@ -228,15 +234,15 @@ def _read_text(path: Path, file: _File) -> str | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        file.error(None, "missing")
+        file.error(None, _("missing"))
         return None
     except OSError as exc:
-        file.error(None, f"cannot be read ({exc.strerror})")
+        file.error(None, _("cannot be read (%(reason)s)") % {"reason": exc.strerror})
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        file.error(data[: exc.start].count(b"\n") + 1, "not UTF-8 text; save it as UTF-8")
+        file.error(data[: exc.start].count(b"\n") + 1, _("not UTF-8 text; save it as UTF-8"))
         return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -247,13 +253,18 @@ def _compose(text: str, file: _File) -> yaml.Node | None | bool:
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        file.error(mark.line + file.offset if mark else None, f"bad YAML ({exc.problem})")
+        file.error(
+            mark.line + file.offset if mark else None,
+            _("bad YAML (%(problem)s)") % {"problem": exc.problem},
+        )
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + file.offset
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        file.error(line, f"bad YAML (the character U+{code:04X} is not allowed)")
+        file.error(
+            line, _("bad YAML (the character %(code)s is not allowed)") % {"code": f"U+{code:04X}"}
+        )
     except yaml.YAMLError as exc:
-        file.error(None, f"bad YAML ({exc})")
+        file.error(None, _("bad YAML (%(problem)s)") % {"problem": exc})
     return False
 
 
@@ -272,15 +283,18 @@ def _fields(
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG):
         return {}
     if not isinstance(node, yaml.MappingNode):
-        file.error(node, f"{what} must be keys and values")
+        file.error(node, _("%(what)s must be keys and values") % {"what": what})
         return None
     fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key, value in node.value:
         name = key.value if isinstance(key, yaml.ScalarNode) else None
         if name not in allowed:
-            file.error(key, f"unknown key '{name}'" if name else "a key must be a word")
+            file.error(
+                key,
+                _("unknown key '%(key)s'") % {"key": name} if name else _("a key must be a word"),
+            )
         elif name in fields:
-            file.error(key, f"{name} is given twice")
+            file.error(key, _("%(key)s is given twice") % {"key": name})
         else:
             fields[name] = (key, value)
     return fields
@@ -291,18 +305,24 @@ def _text(file: _File, fields: dict, key: str, *, limit: str | None = None) -> s
         return ""
     key_node, node = fields[key]
     if not isinstance(node, yaml.ScalarNode):
-        file.error(key_node, f"{key} must be text")
+        file.error(key_node, _("%(key)s must be text") % {"key": key})
         return ""
     text = "" if node.tag == NULL_TAG else clean_text(node.value)
     if limit and len(text) > MAX_LENGTH[limit]:
-        file.error(key_node, f"{key} is longer than {MAX_LENGTH[limit]} characters")
+        file.error(
+            key_node,
+            _("%(key)s is longer than %(limit)s characters")
+            % {"key": key, "limit": MAX_LENGTH[limit]},
+        )
     return text
 
 
 def _required_text(file: _File, fields: dict, key: str, missing_at: int | yaml.Node, **kw) -> str:
     text = _text(file, fields, key, **kw)
     if not text and (key not in fields or isinstance(fields[key][1], yaml.ScalarNode)):
-        file.error(fields[key][0] if key in fields else missing_at, f"missing {key}")
+        file.error(
+            fields[key][0] if key in fields else missing_at, _("missing %(key)s") % {"key": key}
+        )
     return text
 
 
@@ -312,7 +332,7 @@ def _bool(file: _File, fields: dict, key: str) -> bool:
     key_node, node = fields[key]
     if isinstance(node, yaml.ScalarNode) and node.tag == BOOL_TAG:
         return yaml.SafeLoader.bool_values[node.value.lower()]
-    file.error(key_node, f"{key} must be true or false")
+    file.error(key_node, _("%(key)s must be true or false") % {"key": key})
     return False
 
 
@@ -323,7 +343,9 @@ def _whole_number(file: _File, fields: dict, key: str, what: str) -> int | None:
     value = node.value if isinstance(node, yaml.ScalarNode) else ""
     if node.tag == INT_TAG and WHOLE_NUMBER.match(value):
         return int(value)
-    file.error(key_node, f"{what} {key} must be a whole number like 1")
+    file.error(
+        key_node, _("%(what)s %(key)s must be a whole number like 1") % {"what": what, "key": key}
+    )
     return None
 
 
@@ -334,7 +356,7 @@ def _items(file: _File, fields: dict, key: str) -> list[yaml.Node]:
     if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        file.error(key_node, f"{key} must be a list, one `- ` line per item")
+        file.error(key_node, _("%(key)s must be a list, one `- ` line per item") % {"key": key})
         return []
     return node.value
 
@@ -362,7 +384,9 @@ def _read_program_yaml(path: Path, file: _File) -> ProgramSpec:
 def _slug(file: _File, fields: dict, start: "yaml.Node | int") -> str:
     slug = _required_text(file, fields, "slug", start, limit="slug")
     if slug and not SLUG.match(slug):
-        file.error(fields["slug"][0], "slug must be letters, digits, - and _ only, like leadership")
+        file.error(
+            fields["slug"][0], _("slug must be letters, digits, - and _ only, like leadership")
+        )
     return slug
 
 
@@ -370,7 +394,10 @@ def _language(file: _File, fields: dict, start: "yaml.Node | int") -> str:
     codes = [code for code, _name in settings.LANGUAGES]
     language = _required_text(file, fields, "language", start)
     if language and language not in codes:
-        file.error(fields["language"][0], f"language must be one of {', '.join(codes)}")
+        file.error(
+            fields["language"][0],
+            _("language must be one of %(codes)s") % {"codes": ", ".join(codes)},
+        )
     return language
 
 
@@ -381,19 +408,20 @@ def _read_schedule(file: _File, fields: dict, spec: ProgramSpec) -> None:
     if start_date:
         spec.start_date = _date(start_date)
         if spec.start_date is None:
-            file.error(schedule["start_date"][0], "start_date must be a date like 2026-01-05")
+            file.error(schedule["start_date"][0], _("start_date must be a date like 2026-01-05"))
     release_time = _text(file, schedule, "release_time")
     if release_time:
         parsed = _time(release_time)
         if parsed is None:
-            file.error(schedule["release_time"][0], "release_time must be a time like 07:30")
+            file.error(schedule["release_time"][0], _("release_time must be a time like 07:30"))
         spec.release_time = parsed or DEFAULT_RELEASE_TIME
     time_zone = _text(file, schedule, "timezone")
     if time_zone:
         spec.time_zone = time_zone
         if not _is_time_zone(time_zone):
             file.error(
-                schedule["timezone"][0], f"unknown time zone '{time_zone}' (like Europe/Oslo)"
+                schedule["timezone"][0],
+                _("unknown time zone '%(zone)s' (like Europe/Oslo)") % {"zone": time_zone},
             )
 
 
@@ -429,18 +457,32 @@ def _unit_paths(folder: Path, errors: list[str]) -> dict[int, Path]:
         match = UNIT_FILE.match(path.name)
         number = int(match[1]) if match else 0
         if not match:
-            errors.append(f"{path.name}: not a unit file name; name unit files like unit-01.md")
+            errors.append(
+                _("%(file)s: not a unit file name; name unit files like unit-01.md")
+                % {"file": path.name}
+            )
         elif number == 0:
-            errors.append(f"{path.name}: units are numbered from unit-01.md")
+            errors.append(_("%(file)s: units are numbered from unit-01.md") % {"file": path.name})
         elif number > MAX_UNITS:
-            errors.append(f"{path.name}: a program has at most {MAX_UNITS} units")
+            errors.append(
+                _("%(file)s: a program has at most %(count)s units")
+                % {"file": path.name, "count": MAX_UNITS}
+            )
         elif number in paths:
-            errors.append(f"{path.name}: unit {number} again, as {paths[number].name}; keep one")
+            errors.append(
+                _("%(file)s: unit %(number)s again, as %(other)s; keep one")
+                % {"file": path.name, "number": number, "other": paths[number].name}
+            )
         else:
             paths[number] = path
     if not paths and not errors:
-        errors.append(f"{_name(folder)}: no unit files; the first is unit-01.md")
-    errors.extend(f"{gap}: missing; units are numbered without gaps" for gap in _gaps(paths))
+        errors.append(
+            _("%(folder)s: no unit files; the first is unit-01.md") % {"folder": _name(folder)}
+        )
+    errors.extend(
+        _("%(files)s: missing; units are numbered without gaps") % {"files": gap}
+        for gap in _gaps(paths)
+    )
     return dict(sorted(paths.items()))
 
 
@@ -454,7 +496,8 @@ def _gaps(paths: dict[int, Path]) -> list[str]:
         else:
             runs.append([number])
     return [
-        f"unit-{run[0]:02d}.md" + (f" to unit-{run[-1]:02d}.md" if len(run) > 1 else "")
+        (_("%(first)s to %(last)s") if len(run) > 1 else "%(first)s")
+        % {"first": f"unit-{run[0]:02d}.md", "last": f"unit-{run[-1]:02d}.md"}
         for run in runs
     ]
 
@@ -469,15 +512,15 @@ def _read_unit(path: Path, number: int, file: _File) -> UnitSpec | None:
         return None
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        file.error(1, "must start with a --- line, then the front matter, then another --- line")
+        file.error(1, _("must start with a --- line, then the front matter, then another --- line"))
         return None
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
-        file.error(1, "the front matter has no closing --- line")
+        file.error(1, _("the front matter has no closing --- line"))
         return None
     file.offset = 2  # the front matter starts on the file's second line
     node = _compose("\n".join(lines[1:end]), file)
-    fields = _fields(file, node, UNIT_KEYS, "the front matter") if node is not False else None
+    fields = _fields(file, node, UNIT_KEYS, _("the front matter")) if node is not False else None
     cards = _read_cards(file, lines[end + 1 :], first_line=end + 2)
     if fields is None:
         return UnitSpec(number=number, title="", cards=cards)
@@ -491,15 +534,16 @@ def _read_unit(path: Path, number: int, file: _File) -> UnitSpec | None:
 
 
 def _read_activity(file: _File, node: yaml.Node) -> ActivitySpec:
-    fields = _fields(file, node, ACTIVITY_KEYS, "an activity")
+    fields = _fields(file, node, ACTIVITY_KEYS, _("an activity"))
     if fields is None:
         return ActivitySpec(kind="", prompt="")
     kind = _text(file, fields, "kind")
     if not kind:
-        file.error(node, "missing kind (reflection, task, quiz or poll)")
+        file.error(node, _("missing kind (reflection, task, quiz or poll)"))
     elif kind not in ACTIVITY_KINDS:
         file.error(
-            fields["kind"][0], f"unknown activity kind '{kind}' (reflection, task, quiz or poll)"
+            fields["kind"][0],
+            _("unknown activity kind '%(kind)s' (reflection, task, quiz or poll)") % {"kind": kind},
         )
     activity = ActivitySpec(
         kind=kind,
@@ -519,20 +563,24 @@ def _check_activity(file: _File, node: yaml.Node, fields: dict, activity: Activi
         return
     for key in NOT_FOR_KIND[kind]:
         if key in fields:
-            file.error(fields[key][0], f"a {kind} takes no {key}")
+            file.error(
+                fields[key][0], _("a %(kind)s takes no %(key)s") % {"kind": kind, "key": key}
+            )
     right = sum(option.correct for option in options)
     if kind == "quiz" and right == 0:
-        file.error(node, "a quiz needs at least one right answer")
+        file.error(node, _("a quiz needs at least one right answer"))
     elif kind == "quiz" and right > 1 and not activity.multiple:
-        file.error(node, "a single-choice quiz has one right answer; add multiple: true for more")
+        file.error(
+            node, _("a single-choice quiz has one right answer; add multiple: true for more")
+        )
     elif kind == "poll" and options and "scale" in fields:
-        file.error(node, "a poll needs either a scale or options, not both")
+        file.error(node, _("a poll needs either a scale or options, not both"))
     elif kind == "poll" and not options and "scale" not in fields:
-        file.error(node, "a poll needs a scale or options")
+        file.error(node, _("a poll needs a scale or options"))
 
 
 def _read_option(file: _File, node: yaml.Node, kind: str) -> OptionSpec:
-    fields = _fields(file, node, OPTION_KEYS, "an option")
+    fields = _fields(file, node, OPTION_KEYS, _("an option"))
     if fields is None:
         return OptionSpec(text="")
     option = OptionSpec(
@@ -544,7 +592,7 @@ def _read_option(file: _File, node: yaml.Node, kind: str) -> OptionSpec:
     if kind == "poll":
         for key in ("correct", "feedback"):
             if key in fields:
-                file.error(fields[key][0], f"a poll option takes no {key}")
+                file.error(fields[key][0], _("a poll option takes no %(key)s") % {"key": key})
     return option
 
 
@@ -557,13 +605,15 @@ def _read_scale(file: _File, entry: tuple[yaml.Node, yaml.Node]) -> ScaleSpec:
     high = _whole_number(file, fields, "max", "scale")
     for key, value in (("min", low), ("max", high)):
         if key not in fields:
-            file.error(key_node, f"scale needs {key}")
+            file.error(key_node, _("scale needs %(key)s") % {"key": key})
         elif value is not None and not SCALE_LOWEST <= value <= SCALE_HIGHEST:
             file.error(
-                fields[key][0], f"scale {key} must be from {SCALE_LOWEST} to {SCALE_HIGHEST}"
+                fields[key][0],
+                _("scale %(key)s must be from %(low)s to %(high)s")
+                % {"key": key, "low": SCALE_LOWEST, "high": SCALE_HIGHEST},
             )
     if low is not None and high is not None and low >= high:
-        file.error(key_node, "scale min must be less than max")
+        file.error(key_node, _("scale min must be less than max"))
     return ScaleSpec(
         min=low if low is not None else 1,
         max=high if high is not None else 5,
@@ -602,12 +652,14 @@ def _card_line(file: _File, line: str, number: int) -> _CardLine:
     words, _bar, caption = line[3:].partition("|")
     head = _CardLine(caption=clean_line(caption), line=number)
     if words[:1] not in ("", " ", "\t"):
-        file.error(number, "a card line is +++ and a space, then the card's kind")
+        file.error(number, _("a card line is +++ and a space, then the card's kind"))
         return head
     kind, *rest = words.split() or ["text"]
     head.kind = kind
     if kind not in CARD_KINDS:
-        file.error(number, f"unknown card kind '{kind}' (quote, image or video)")
+        file.error(
+            number, _("unknown card kind '%(kind)s' (quote, image or video)") % {"kind": kind}
+        )
         return head
     links = []
     for word in rest:
@@ -617,10 +669,14 @@ def _card_line(file: _File, line: str, number: int) -> _CardLine:
         elif setting[1] == "captions" and kind == "video":
             head.captions = setting[2]
         else:
-            file.error(number, f"unknown card setting '{setting[1]}=' (a video takes captions=)")
+            file.error(
+                number,
+                _("unknown card setting '%(setting)s=' (a video takes captions=)")
+                % {"setting": setting[1]},
+            )
     head.url = links[0] if links else ""
     if len(links) > 1:
-        file.error(number, "too many words before |; a link has no spaces")
+        file.error(number, _("too many words before |; a link has no spaces"))
     else:
         _check_card_line(file, head)
     return head
@@ -629,21 +685,29 @@ def _card_line(file: _File, line: str, number: int) -> _CardLine:
 def _check_card_line(file: _File, head: _CardLine) -> None:
     kind, number = head.kind, head.line
     if kind in ("image", "video") and not head.url:
-        example = "an image card needs a URL: +++ image https://… | Alt text"
+        example = _("an image card needs a URL: +++ image https://… | Alt text")
         if kind == "video":
-            example = "a video card needs a URL: +++ video https://… | Caption"
+            example = _("a video card needs a URL: +++ video https://… | Caption")
         file.error(number, example)
     elif kind in ("text", "quote") and head.url:
-        file.error(number, f"a {kind} card takes no URL")
+        file.error(number, _("a %(kind)s card takes no URL") % {"kind": kind})
     for link, limit in ((head.url, MAX_LENGTH["url"]), (head.captions, MAX_LENGTH["captions"])):
         if len(link) > limit:
-            file.error(number, f"a link is longer than {limit} characters")
+            file.error(number, _("a link is longer than %(limit)s characters") % {"limit": limit})
         elif link and not _is_link(link):
-            file.error(number, f"'{link}' is not a link starting with https:// or {_media_path()}")
+            file.error(
+                number,
+                _("'%(link)s' is not a link starting with https:// or %(media)s")
+                % {"link": link, "media": _media_path()},
+            )
     if kind == "text" and head.caption:
-        file.error(number, "a text card takes nothing after |")
+        file.error(number, _("a text card takes nothing after |"))
     if len(head.caption) > MAX_LENGTH["caption"]:
-        file.error(number, f"the text after | is longer than {MAX_LENGTH['caption']} characters")
+        file.error(
+            number,
+            _("the text after | is longer than %(limit)s characters")
+            % {"limit": MAX_LENGTH["caption"]},
+        )
 
 
 def _media_path() -> str:
@@ -666,7 +730,9 @@ def _add_card(file: _File, cards: list[CardSpec], head: _CardLine, lines: list[s
     if not head.line and not body:
         return  # nothing before the first +++ line
     if head.kind in ("text", "quote") and not body:
-        file.error(head.line, "an empty card: write its text below this line, or remove the line")
+        file.error(
+            head.line, _("an empty card: write its text below this line, or remove the line")
+        )
     cards.append(
         CardSpec(head.kind, body, url=head.url, caption=head.caption, captions=head.captions)
     )

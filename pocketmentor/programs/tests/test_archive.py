@@ -6,12 +6,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from pocketmentor.programs import archive
 from pocketmentor.programs.archive import extract_program, program_zip
 from pocketmentor.programs.exporter import program_spec
 from pocketmentor.programs.importer import ProgramFolderError, read_program
 from pocketmentor.programs.services import LIBRARY, program_import
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are the English ones; the Norwegian are tested in the studio."""
+    with translation.override("en"):
+        yield
+
 
 PROGRAM_YAML = b"title: T\nslug: t\nlanguage: en\n"
 UNIT = b"---\ntitle: One\n---\nText\n"

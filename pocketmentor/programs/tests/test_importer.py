@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from pocketmentor.conftest import NOW, START, answer
 from pocketmentor.programs import services
@@ -19,6 +20,14 @@ from pocketmentor.programs.importer import (
 )
 from pocketmentor.programs.models import Activity, Program
 from pocketmentor.programs.services import LIBRARY, program_import
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are the English ones; the Norwegian are tested in the studio."""
+    with translation.override("en"):
+        yield
+
 
 PROGRAM_YAML = """\
 title: Leading

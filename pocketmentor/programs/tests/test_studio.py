@@ -1,5 +1,6 @@
 import io
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -265,4 +266,24 @@ def test_a_bad_zip_changes_nothing_and_says_why(author, program):
     response = author.post("/studio/fjordvik/import/", {"archive": upload})
     assert response.status_code == 400
     assert "Ingenting ble importert" in response.content.decode()
+    assert "Denne filen er ikke en zip-fil." in response.content.decode()
     assert Program.objects.filter(organization=program.organization).count() == 1
+
+
+def test_the_problems_of_an_uploaded_program_are_told_in_the_authors_language(
+    author, facilitator, program
+):
+    folder = io.BytesIO()
+    with zipfile.ZipFile(folder, "w") as archive:
+        archive.writestr("new/program.yaml", "title: Ny\nslug: ny program\nlanguage: nb\n")
+        archive.writestr("new/unit-01.md", "---\ntitle: Uke 1\n---\n+++ poster\nTekst.\n")
+    upload = SimpleUploadedFile("new.zip", folder.getvalue(), content_type="application/zip")
+    page = author.post("/studio/fjordvik/import/", {"archive": upload}).content.decode()
+    assert "slug kan bare ha bokstaver, sifre, - og _" in page
+    assert "unit-01.md linje 4: ukjent korttype «poster»" in page
+    facilitator.language = "en"
+    facilitator.save()
+    upload.seek(0)
+    page = author.post("/studio/fjordvik/import/", {"archive": upload}).content.decode()
+    assert "unit-01.md line 4: unknown card kind &#x27;poster&#x27;" in page
+    assert not Program.objects.filter(slug__startswith="ny").exists()

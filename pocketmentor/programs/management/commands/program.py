@@ -5,7 +5,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.archive import extract_program, program_zip
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         load.add_argument("--publish", action="store_true", help="Publish every unit.")
         load.add_argument("--live", action="store_true", help="Make the program live.")
 
+    @no_translations  # the command speaks English, as the others do
     def handle(self, *args, action: str, **options) -> None:
         if action == "export":
             self.export(options["organization"], options["slug"], options["folder"])
