@@ -6,6 +6,7 @@ queue (django-tasks-db) or Redis (RQ), whichever TASKS names. Any number of work
 any number of machines: claims never overlap and every queue hands a task to one worker.
 """
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -18,12 +19,16 @@ from django.utils import timezone
 from django_tasks import task_backends
 
 from pocketmentor.accounts.sessions import SessionStore
+from pocketmentor.insights import forward
+from pocketmentor.insights.services import figures_current
 from pocketmentor.nudges import dispatch, planning
 from pocketmentor.nudges.tasks import deliver_due
+from pocketmentor.programs.models import Program
 
 logger = logging.getLogger(__name__)
 PLAN_EVERY = dt.timedelta(seconds=60)
 KEEP_TASK_RESULTS = dt.timedelta(days=1)
+FORWARD_BATCHES = 20  # of XAPI_FORWARD_BATCH records a minute at most
 
 
 class Worker:
@@ -54,6 +59,10 @@ class Worker:
                 logger.info("Planned %d messages", created)
             _prune_task_results(now)
             SessionStore.clear_expired()  # signed-in sessions past their 90 days
+            try:
+                _insights(now)
+            except Exception:  # the figures must never hold up the messages
+                logger.exception("Keeping the figures current failed; trying again next minute")
             self.planned_at = now
         dropped = dispatch.drop_stale(now=now)
         if dropped:
@@ -160,6 +169,28 @@ def _run_rq(backend, *, name: str, stop: threading.Event | None) -> int:
     )
     worker.work(burst=True, logging_level="WARNING")  # until the queues are empty
     return worker.successful_job_count + worker.failed_job_count
+
+
+def _insights(now: dt.datetime) -> None:
+    """Keep the live programs' figures current, and forward new records to the LRS if set.
+
+    Each LRS batch gets one try a minute, so a slow or broken LRS never holds up messages;
+    what it does not take waits for the next minute.
+    """
+    for program in Program.objects.filter(state=Program.State.LIVE):
+        figures_current(program=program, now=now)
+    lrs = forward.configured_lrs()
+    if lrs is None:
+        return
+    try:
+        sent = forward.forward_pending(
+            lrs=dataclasses.replace(lrs, retries=0, timeout=10), batches=FORWARD_BATCHES
+        )
+    except forward.ForwardError as problem:
+        logger.warning("Learning records were not forwarded: %s", problem)
+    else:
+        if sent:
+            logger.info("Forwarded %d learning records", sent)
 
 
 def _prune_task_results(now: dt.datetime) -> None:

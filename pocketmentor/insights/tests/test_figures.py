@@ -177,3 +177,15 @@ def test_every_heat_map_cell_is_readable_whatever_the_rate(brand):
         style = selectors.cell(selectors.Point(1, 50, active), brand).style
         background, ink = re.match(r"background:(#\w+);color:(#\w+)", style).groups()
         assert contrast(background, ink) >= 4.5, (brand, active, style)
+
+
+def test_the_worker_keeps_the_figures_of_live_programs_current(program):
+    from pocketmentor.insights.models import ProgramInsight
+    from pocketmentor.nudges.worker import Worker
+
+    draft = make_program(program.organization, slug="draft")
+    draft.state = "draft"
+    draft.save()
+    Worker(name="one").round(plan=True)
+    assert list(ProgramInsight.objects.values_list("program", flat=True)) == [program.pk]
+    assert ProgramInsight.objects.get().refreshed_at is not None

@@ -134,3 +134,21 @@ def test_the_command_forwards_with_the_configured_lrs(answered, settings, capsys
     settings.XAPI_LRS_URL = ""
     with pytest.raises(CommandError, match="XAPI_LRS_URL"):
         call_command("insights", "forward")
+
+
+def test_the_worker_forwards_each_minute_and_waits_out_a_broken_lrs(answered, settings, caplog):
+    from pocketmentor.nudges.worker import Worker
+
+    lrs = Lrs([503])
+    settings.XAPI_LRS_URL = lrs.url
+    settings.XAPI_FORWARD_BATCH = 5
+    try:
+        Worker(name="one").round(plan=True)  # one try, no waiting: the messages go on
+        assert LearningRecord.objects.filter(forwarded_at__isnull=True).count() == 7
+        assert "were not forwarded" in caplog.text
+        Worker(name="one").round(plan=True)  # the next minute
+    finally:
+        lrs.close()
+    assert [len(body) for _, _, body in lrs.requests] == [5, 5, 2]
+    assert len(lrs.accepted) == 7
+    assert not LearningRecord.objects.filter(forwarded_at__isnull=True).exists()
