@@ -1,8 +1,7 @@
 """The dashboard's figures for the benchmark harness: `measure` returns (bench, value, unit).
 
-`make bench` (pocketmentor/bench) can add them to its page figures with
-`[Figure(*f) for f in insights.bench.measure(program=…, user=<an admin>)]`; the program's
-rollups must exist (the demo seed writes them; see docs/insights.md).
+`make bench` adds them to its page figures at the municipality size, where the demo seed
+has written the learning records and rollups the dashboard reads (docs/insights.md).
 """
 
 import statistics

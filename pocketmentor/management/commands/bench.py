@@ -15,6 +15,9 @@ from django.test.utils import setup_test_environment
 
 from pocketmentor.bench import Figure, fanout, generate, load, pages, people
 from pocketmentor.bench.database import bench_database
+from pocketmentor.demo import demo_people
+from pocketmentor.insights import bench as insights_bench
+from pocketmentor.programs.models import Program
 
 SIZES = ["municipality", "national"]
 
@@ -47,6 +50,9 @@ class Command(BaseCommand):
             self._emit(generate.seed(size), size)
             self._progress(f"{size}: measuring pages")
             self._emit(pages.measure(), size)
+            if size == "municipality":  # the national data has no learning records (yet)
+                self._progress(f"{size}: measuring the engagement dashboard")
+                self._emit(self._dashboard(), size)
             self._progress(f"{size}: importing 10,000 participants from a CSV file")
             self._emit(people.measure(), size)
             if with_load:
@@ -60,6 +66,11 @@ class Command(BaseCommand):
             self._emit(
                 fanout.measure(size=size, database_url=database_url, progress=self._progress), size
             )
+
+    def _dashboard(self) -> list[Figure]:
+        people = demo_people()
+        program = Program.objects.get(organization__slug="demo")
+        return [Figure(*f) for f in insights_bench.measure(program=program, user=people["admin"])]
 
     def _emit(self, figures: list[Figure], size: str) -> None:
         for figure in figures:
