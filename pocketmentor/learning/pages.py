@@ -109,6 +109,12 @@ def _fill(request: HttpRequest, html: str) -> str:
     return parts[0] + "".join(key + part for key, part in zip(keys, parts[1:], strict=True))
 
 
+def reads_only(view):
+    """Mark a studio view whose POSTs change nothing (a preview): they keep the kept pages."""
+    view.reads_only = True
+    return view
+
+
 class StaffWritesMiddleware:
     """A write in the studio or the admin may change what participants see."""
 
@@ -120,6 +126,8 @@ class StaffWritesMiddleware:
         if request.method != "POST" or response.status_code >= 400:
             return response
         match = request.resolver_match
+        if match is not None and getattr(match.func, "reads_only", False):
+            return response
         if request.path.startswith("/studio/") and match and "org" in match.kwargs:
             touch_organization(slug=match.kwargs["org"])
         elif request.path.startswith("/admin/"):

@@ -11,6 +11,7 @@ from django.test import Client
 from pocketmentor.conftest import NOW, OSLO, enroll, signed_in, week_url
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_record
+from pocketmentor.orgs.models import Organization
 
 STUDIO = "/studio/fjordvik/p/lead/"
 
@@ -138,3 +139,15 @@ def test_a_message_waiting_is_shown_once_even_on_a_kept_page(facilitator, progra
     client.post(f"{STUDIO}weeks/1/cards/{card.pk}/", {"kind": "text", "body": "New"})
     assert "Kortet er lagret" in page(client, program)
     assert "Kortet er lagret" not in page(client, program)
+
+
+def test_a_preview_while_the_author_types_keeps_the_pages_an_edit_does_not(
+    facilitator, org, program
+):
+    author = signed_in(facilitator)
+    version = lambda: Organization.objects.get(pk=org.pk).pages_version  # noqa: E731
+    before = version()
+    preview = author.post("/studio/fjordvik/card-preview/", {"kind": "text", "body": "Typing"})
+    assert preview.status_code == 200 and version() == before
+    author.post(f"{STUDIO}weeks/1/action/", {"action": "unpublish"})
+    assert version() == before + 1
