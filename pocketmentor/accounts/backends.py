@@ -14,7 +14,7 @@ from pocketmentor.accounts import sessions
 from pocketmentor.accounts.models import User
 
 
-def _person(user_id) -> User | None:
+def _read_person(user_id) -> User | None:
     table = connection.ops.quote_name(User._meta.db_table)
     found = User.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [int(user_id)])  # noqa: S608
     return next(iter(found), None)
@@ -22,7 +22,7 @@ def _person(user_id) -> User | None:
 
 class _LeanGetUser:
     def get_user(self, user_id):
-        user = sessions.signed_in(user_id) or _person(user_id)
+        user = sessions.signed_in(user_id) or _read_person(user_id)
         return user if self.user_can_authenticate(user) else None
 
 
