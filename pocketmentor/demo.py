@@ -101,7 +101,7 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     program = program_import(
         organization=org,
         folder=folder,
-        start_date=_start_monday(now, ZoneInfo(org.time_zone), release),
+        start_date=start_monday(now, ZoneInfo(org.time_zone), release, week=WEEKS_DONE),
         state=Program.State.LIVE,
         publish=True,
     )
@@ -126,13 +126,13 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     return org
 
 
-def _start_monday(now: dt.datetime, zone: ZoneInfo, release: dt.time) -> dt.date:
-    """The Monday that makes this week the program's fifth: four weeks of history behind it."""
+def start_monday(now: dt.datetime, zone: ZoneInfo, release: dt.time, *, week: int) -> dt.date:
+    """The Monday that makes this the program's week `week` (the demo: its fifth)."""
     local = now.astimezone(zone)
     monday = local.date() - dt.timedelta(days=local.weekday())
     if local.weekday() == 0 and local.time() < release:
         monday -= dt.timedelta(days=7)  # this week's unit opens later today
-    return monday - dt.timedelta(weeks=WEEKS_DONE - 1)
+    return monday - dt.timedelta(weeks=week - 1)
 
 
 def _seminars(program: Program, text: dict) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from pocketmentor.accounts.models import User
 from pocketmentor.bench import Figure, bulk
-from pocketmentor.demo import DEPARTMENTS, FIRST, LAST, REFLECTIONS, demo_seed
+from pocketmentor.demo import DEPARTMENTS, FIRST, LAST, REFLECTIONS, demo_seed, start_monday
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
 from pocketmentor.programs.importer import read_program
@@ -88,7 +88,9 @@ def _program(org: Organization, now: dt.datetime) -> Program:
     program = program_import(
         organization=org,
         folder=folder,
-        start_date=_start_monday(now, ZoneInfo(org.time_zone), read_program(folder).release_time),
+        start_date=start_monday(
+            now, ZoneInfo(org.time_zone), read_program(folder).release_time, week=WEEKS
+        ),
         state=Program.State.LIVE,
         publish=True,
     )
@@ -103,15 +105,6 @@ def _program(org: Organization, now: dt.datetime) -> Program:
             program=program, title=title, starts_at=begins, ends_at=begins + dt.timedelta(hours=7)
         )
     return program
-
-
-def _start_monday(now: dt.datetime, zone: ZoneInfo, release: dt.time) -> dt.date:
-    """The Monday that makes this week the program's last."""
-    local = now.astimezone(zone)
-    monday = local.date() - dt.timedelta(days=local.weekday())
-    if local.weekday() == 0 and local.time() < release:
-        monday -= dt.timedelta(days=7)  # this week's unit opens later today
-    return monday - dt.timedelta(weeks=WEEKS - 1)
 
 
 def _copy_unit(source_pk: int, number: int) -> None:
