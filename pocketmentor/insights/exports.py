@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.insights.models import Engagement, WeekFigure
 from pocketmentor.insights.rollups import week_bit
-from pocketmentor.insights.selectors import AT_RISK_AFTER, natural
+from pocketmentor.insights.selectors import AT_RISK_AFTER
+from pocketmentor.lib.ordering import natural_key
 from pocketmentor.programs.models import Program
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +51,7 @@ def figures_rows(*, program: Program) -> Iterator[list]:
         else:
             name = program.title
         rate = round(100 * f.active / f.enrolled, 1) if f.enrolled else 0.0
-        key = (order[f.dimension], natural(name), f.week)
+        key = (order[f.dimension], natural_key(name), f.week)
         rows.append((key, [labels[f.dimension], name, f.week, f.enrolled, f.active, rate]))
     for _key, row in sorted(rows, key=lambda r: r[0]):
         yield row

@@ -5,8 +5,6 @@ number of participants or records (see docs/insights.md and docs/performance.md)
 """
 
 import datetime as dt
-import functools
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,6 +22,7 @@ from pocketmentor.insights.models import (
 from pocketmentor.learning import sharing
 from pocketmentor.learning.models import Response
 from pocketmentor.lib.contrast import contrast
+from pocketmentor.lib.ordering import natural_key
 from pocketmentor.orgs.models import Group, Seminar
 from pocketmentor.programs.models import Activity, Program, Unit
 
@@ -134,17 +133,11 @@ def by_department(*, program: Program, weeks: list[int], color: str) -> list[Row
     return [rows[d] for d in sorted(rows, key=lambda d: (d == "", d.casefold()))]
 
 
-@functools.lru_cache(maxsize=65536)  # a national program has 10,000 groups, sorted each view
-def natural(name: str) -> tuple:
-    """ "Group 2" before "Group 10"."""
-    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", name))
-
-
 def by_group(*, program: Program, weeks: list[int], color: str, page: str | int = 1) -> Page:
     """A page of groups in natural order, each with its weeks: three queries."""
     groups = sorted(
         Group.objects.filter(program=program).values_list("pk", "name"),
-        key=lambda g: natural(g[1]),
+        key=lambda g: natural_key(g[1]),
     )
     figures = WeekFigure.objects.filter(program=program, dimension=Dimension.GROUP)
     if figures.filter(group__isnull=True).exists():

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.lib.ordering import natural_key
 from pocketmentor.orgs.grouping import split_into_groups
 from pocketmentor.orgs.models import Group, Membership, Seminar, SeminarUnit
 from pocketmentor.programs.models import Program, Unit
@@ -30,13 +31,6 @@ class GroupStillInvited(Exception):
     def __init__(self, seminars: list[Seminar]):
         super().__init__(", ".join(s.title for s in seminars))
         self.seminars = seminars
-
-
-def natural_key(name: str) -> tuple:
-    """Sorts "Gruppe 2" before "Gruppe 10"."""
-    return tuple(
-        int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name)
-    )
 
 
 @transaction.atomic

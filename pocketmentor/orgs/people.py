@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.lib.ordering import natural_key
 from pocketmentor.orgs.models import Group, Membership, Organization
 from pocketmentor.programs.models import Program
 
@@ -110,12 +111,20 @@ def _csv_rows(data: bytes):
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)  # Norwegian Excel separates with ";"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    read = 0  # the file's lines read by the rows before
     try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
+        for number, row in enumerate(reader, start=1):
+            if any("\n" in value for value in row):  # a quotation mark left open swallows lines
+                raise csv.Error
+            read = reader.line_num
+            yield number, row
+    except csv.Error:
         raise PeopleFileError(
-            _("Row %(row)s cannot be read as CSV (%(error)s). Fix it and upload the file again.")
-            % {"row": reader.line_num, "error": error}
+            _(
+                'Line %(line)s cannot be read: a quotation mark (") there is probably not '
+                "closed. Remove it and upload the file again."
+            )
+            % {"line": read + 1}
         ) from None
 
 
@@ -177,7 +186,7 @@ def _header(cells) -> tuple[dict[int, str], list[str]]:
                 "The first row must name the columns, and name and email are needed "
                 "(navn and e-post work too). Missing: %(missing)s."
             )
-            % {"missing": ", ".join(missing)}
+            % {"missing": ", ".join(_column_label(name) for name in missing)}
         )
     return columns, ignored
 
@@ -365,7 +374,7 @@ def people_plan(people: PeopleFile, *, program: Program, invite: bool = False) -
     return ImportPlan(
         program=program,
         people=plans,
-        new_groups=sorted(known.new_groups.values(), key=_natural),
+        new_groups=sorted(known.new_groups.values(), key=natural_key),
         ignored_columns=people.ignored_columns,
     )
 
@@ -449,12 +458,6 @@ def _compare(plan: PersonPlan, known: _Known) -> None:
         plan.outcome = Outcome.UPDATED
 
 
-def _natural(name: str) -> tuple:
-    """Sorts "Gruppe 2" before "Gruppe 10"."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-                 for part in re.split(r"(\d+)", name))  # fmt: skip
-
-
 def users_by_email(emails: list[str]) -> dict[str, User]:
     users = {}
     for chunk in chunks(emails):
@@ -512,7 +515,7 @@ def people_page(*, organization: Organization, query: str = "", page: Any = 1) -
 
 def _line(membership: Membership) -> PersonLine:
     here = membership.user.here
-    groups = sorted({e.group.name for e in here if e.group}, key=_natural)
+    groups = sorted({e.group.name for e in here if e.group}, key=natural_key)
     active = membership.user.is_active and (not here or any(e.is_active for e in here))
     return PersonLine(membership=membership, groups=groups, active=active)
 

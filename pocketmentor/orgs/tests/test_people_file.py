@@ -167,11 +167,15 @@ def test_rows_not_in_utf8_are_refused_and_the_others_read():
         (b"", "The file is empty."),
         (b"\n\n", "The file is empty."),
         (b"email,department\nkari@x.example,Oppvekst\n", "Missing: name."),
-        (b"navn;telefon\nKari;123\n", "Missing: email."),
+        (b"navn;telefon\nKari;123\n", "Missing: e-mail address."),
         (b"name,email,navn\n", "The column “navn” appears twice."),
         ("navn;e-post;språk\n".encode("cp1252"), "The file is not in UTF-8."),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "This is an old Excel file (.xls)."),
         (b"PK\x03\x04not really a workbook", "cannot be read as an Excel workbook"),
+        (
+            b'navn;e-post\nOla;ola@x.example\n"Kari;kari@x.example\nPer;per@x.example\n',
+            'Line 3 cannot be read: a quotation mark (") there is probably not closed.',
+        ),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_whole(data, message):

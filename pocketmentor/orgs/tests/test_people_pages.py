@@ -97,7 +97,7 @@ def test_an_excel_workbook_is_previewed_like_a_csv(hr, program):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("e-post;avdeling\nkari@x.example;Oppvekst\n", "Mangler: name."),
+        ("e-post;avdeling\nkari@x.example;Oppvekst\n", "Mangler: navn."),
         ("", "Filen er tom."),
     ],
 )

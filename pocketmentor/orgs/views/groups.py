@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.selectors import enrollment_for
+from pocketmentor.lib.ordering import natural_key
 from pocketmentor.orgs import group_services
 from pocketmentor.orgs.calendar import seminar_ics
-from pocketmentor.orgs.group_services import GroupStillInvited, natural_key
+from pocketmentor.orgs.group_services import GroupStillInvited
 from pocketmentor.orgs.grouping import LARGEST, SMALLEST
 from pocketmentor.orgs.models import Group, Membership, Seminar, SeminarUnit
 from pocketmentor.orgs.permissions import AUTHORS, author_membership, staff_page
