@@ -116,12 +116,6 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         return str(self.enrollment_id)
 
-    def weeks_of(self, kinds: list[str]) -> int:
-        mask = 0
-        for kind in kinds:
-            mask |= getattr(self, f"{kind}_weeks")
-        return mask
-
 
 class WeekFigure(models.Model):
     """Participants enrolled and active in a program week: in all, per group, per department."""
@@ -153,10 +147,6 @@ class WeekFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id} week {self.week} {self.dimension}"
-
-    @property
-    def rate(self) -> float | None:
-        return self.active / self.enrolled if self.enrolled else None
 
 
 class UnitProgress(models.Model):

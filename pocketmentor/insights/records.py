@@ -74,11 +74,6 @@ def agent(name: str) -> dict:
     return {"objectType": "Agent", "account": account(name)}
 
 
-def actor_name(user) -> str:
-    """The account name of a person in statements: their id here, nothing that names them."""
-    return str(user.pk)
-
-
 def timestamp(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a Z, as xAPI recommends."""
     text = moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")

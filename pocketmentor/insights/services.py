@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
@@ -553,8 +554,13 @@ def reminder_send(*, enrollment: Enrollment) -> None:
     if not sent:
         raise ReminderRefused
     user, program = enrollment.user, enrollment.program
-    with translation.override(user.language or person_language(user)):
-        context = {"user": user, "program": program, "url": login_link_url(user=user)}
+    with translation.override(person_language(user)):
+        context = {
+            "user": user,
+            "program": program,
+            "url": login_link_url(user=user),
+            "days": settings.SESAME_MAX_AGE // 86400,
+        }
         message = EmailMultiAlternatives(
             subject=" ".join(
                 render_to_string("insights/email/reminder_subject.txt", context).split()
@@ -621,7 +627,7 @@ def _new_record(
 ) -> LearningRecord:
     """An unsaved record and its xAPI statement: one shape for live actions and backfills."""
     record_id = uuid.uuid4()
-    name = str(actor_id)  # records.actor_name: the id here, nothing that names the person
+    name = str(actor_id)  # a person is named by their id here, nothing that names them
     statement = records.build(
         id=str(record_id), actor=name, verb=verb, target=target, moment=moment, stored=stored,
         program=program, group=enrollment.group, week=week, result=result, extensions=extensions,

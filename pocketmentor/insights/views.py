@@ -106,10 +106,7 @@ def remind(request: HttpRequest, organization, program, enrollment_id: int) -> H
     try:
         services.reminder_send(enrollment=enrollment)
     except services.ReminderRefused:
-        messages.error(
-            request,
-            _("%(name)s got a reminder less than a day ago.") % {"name": enrollment.user},
-        )
+        messages.error(request, services.remind_refused_message(enrollment.user))
     else:
         messages.success(
             request, _("A reminder with a sign-in link is on its way to %(name)s.")

@@ -20,6 +20,7 @@ from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
 from pocketmentor.nudges.rules import zone_of
+from pocketmentor.orgs.calendar import seminar_ics
 from pocketmentor.programs.models import Activity, Program
 
 TEXT_KINDS = [Activity.Kind.REFLECTION, Activity.Kind.TASK]
@@ -153,10 +154,8 @@ class Renderer:
     def _seminar(self, nudge: Nudge, context: dict) -> dict:
         seminar = nudge.seminar
         starts = formats.date_format(timezone.localtime(seminar.starts_at), "DATETIME_FORMAT")
-        attachments = []
-        ics = _seminar_ics(seminar, now=self.now)
-        if ics:
-            attachments.append(("seminar.ics", ics, "text/calendar; method=PUBLISH"))
+        ics = seminar_ics(seminar, now=self.now)
+        attachments = [("seminar.ics", ics, "text/calendar; method=PUBLISH")]
         return {
             "seminar": seminar,
             "subject": _("Seminar %(date)s: %(title)s")
@@ -235,12 +234,3 @@ def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
         shared=list(shared[:10]),
         shared_count=shared.count(),
     )
-
-
-def _seminar_ics(seminar, *, now: dt.datetime) -> str:
-    """The seminar's calendar file, from the seminars' own builder when it is there."""
-    try:
-        from pocketmentor.orgs.calendar import seminar_ics
-    except ImportError:  # pragma: no cover - the builder ships with the seminar pages
-        return ""
-    return seminar_ics(seminar, now=now)

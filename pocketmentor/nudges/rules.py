@@ -55,10 +55,6 @@ def _window(day: dt.date, rules: NudgeRules, zone: ZoneInfo) -> tuple[dt.datetim
     return start, end
 
 
-def allowed(moment: dt.datetime, rules: NudgeRules, zone: ZoneInfo) -> bool:
-    return next_allowed(moment, rules, zone) == moment
-
-
 def next_allowed(moment: dt.datetime, rules: NudgeRules, zone: ZoneInfo) -> dt.datetime:
     """`moment` if a message may arrive then, else the start of the next allowed window."""
     moment = moment.astimezone(UTC)

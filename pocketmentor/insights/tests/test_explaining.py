@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 
 from pocketmentor.insights import selectors, services
@@ -118,6 +119,7 @@ def test_a_reminder_goes_once_a_day_per_person_with_a_sign_in_link(
         services.reminder_send(enrollment=p5)
     assert len(mail.outbox) == 1 and "?t=" in mail.outbox[0].body
     assert mail.outbox[0].to == ["p5@fjordvik.example"]
+    assert f" {settings.SESAME_MAX_AGE // 86400} " in mail.outbox[0].body  # when the link ends
     with pytest.raises(services.ReminderRefused):
         services.reminder_send(enrollment=p5)
     later = Engagement.objects.get(pk=p5.pk).reminded_at + dt.timedelta(days=1, minutes=1)
