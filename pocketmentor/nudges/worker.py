@@ -23,6 +23,7 @@ from pocketmentor.insights import forward
 from pocketmentor.insights.services import figures_current
 from pocketmentor.nudges import dispatch, planning
 from pocketmentor.nudges.tasks import deliver_due
+from pocketmentor.orgs.people import files_prune
 from pocketmentor.programs.models import Program
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Worker:
                 logger.info("Planned %d messages", created)
             _prune_task_results(now)
             SessionStore.clear_expired()  # signed-in sessions past their 90 days
+            files_prune(now)  # people files uploaded and never confirmed
             try:
                 _insights(now)
             except Exception:  # the figures must never hold up the messages

@@ -6,10 +6,14 @@ compares them with what the program already has and decides every row's outcome.
 """
 
 import csv
+import datetime as dt
+import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -18,6 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
@@ -542,3 +547,42 @@ def is_active_here(membership: Membership) -> bool:
         user_id=membership.user_id, program__organization_id=membership.organization_id
     ).aggregate(all=Count("pk"), active=Count("pk", filter=Q(is_active=True)))
     return not counts["all"] or bool(counts["active"])
+
+
+# A file waiting for the admin's confirm: in the data folder, not the session, which every
+# request reads. Named by its SHA-256, so the confirm finds exactly the file previewed.
+WAITING_FOR = dt.timedelta(days=1)
+
+
+def _waiting_folder() -> Path:
+    return Path(settings.DATA_DIR) / "people-imports"
+
+
+def file_keep(data: bytes) -> str:
+    """Keep an uploaded file until it is confirmed; its digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = _waiting_folder()
+    folder.mkdir(exist_ok=True)
+    path = folder / digest
+    path.write_bytes(data)
+    moment = timezone.now().timestamp()  # the app's clock, which pruning reads
+    os.utime(path, (moment, moment))
+    return digest
+
+
+def file_take(digest: str) -> bytes | None:
+    """The kept file with this digest, removed from the folder; None if it is gone."""
+    path = _waiting_folder() / digest
+    try:
+        data = path.read_bytes()
+        path.unlink()
+    except FileNotFoundError:
+        return None
+    return data
+
+
+def files_prune(now: dt.datetime) -> None:
+    """Forget files nobody confirmed within a day."""
+    for path in _waiting_folder().glob("*"):
+        if path.stat().st_mtime < (now - WAITING_FOR).timestamp():
+            path.unlink(missing_ok=True)

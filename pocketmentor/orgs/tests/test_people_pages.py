@@ -1,14 +1,18 @@
 """The people pages: preview, confirm, the list, deactivation, and who may open them."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from pocketmentor.accounts.models import Session
 from pocketmentor.accounts.services import login_link_url
-from pocketmentor.conftest import answer, enroll, make_person, signed_in
+from pocketmentor.conftest import NOW, answer, enroll, make_person, signed_in
 from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.nudges.worker import Worker
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.tests.test_people_file import xlsx_bytes
 
@@ -34,6 +38,11 @@ def digest(response) -> str:
 @pytest.fixture
 def hr(admin_user):
     return signed_in(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _data_folder(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # where uploaded files wait for the confirm
 
 
 def test_the_preview_shows_every_rows_outcome_and_changes_nothing(hr, ann):
@@ -78,6 +87,17 @@ def test_confirm_checks_the_file_again(hr, program, django_capture_on_commit_cal
         response = hr.post(CONFIRM, {"digest": digest(preview)}, follow=True)
     assert "0 personer lagt til, 0 oppdatert, 0 uendret, 1 rad avvist" in response.content.decode()
     assert not Enrollment.objects.filter(user__email="kari@fjordvik.example").exists()
+
+
+def test_a_file_waits_beside_the_session_and_is_forgotten_after_a_day(hr, program):
+    preview = upload(hr)
+    session = Session.objects.get()
+    assert len(session.session_data) < 1000  # the file is not in it: every request reads it
+    with time_machine.travel(NOW + dt.timedelta(days=1, minutes=1)):
+        Worker(name="one").round(plan=True)
+    response = hr.post(CONFIRM, {"digest": digest(preview)})
+    assert response["Location"] == IMPORT
+    assert not Membership.objects.filter(role="participant").exists()
 
 
 def test_only_the_last_previewed_file_is_confirmed(hr, program):

@@ -1,8 +1,5 @@
 """People in an organization: import, invitations, deactivation (staff pages)."""
 
-import base64
-import hashlib
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +13,8 @@ from pocketmentor.orgs import services
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.people import (
     PeopleFileError,
+    file_keep,
+    file_take,
     not_invited,
     people_page,
     people_plan,
@@ -69,13 +68,9 @@ def people_import(request: HttpRequest, organization, program) -> HttpResponse:
     if error:
         context["error"] = error
         return render(request, "orgs/people_import.html", context, status=400)
-    # The file waits in the session for the confirm, which reads and checks it again.
-    digest = hashlib.sha256(data).hexdigest()
-    request.session[_stored_key(program)] = {
-        "name": upload.name,
-        "data": base64.b64encode(data).decode(),
-        "digest": digest,
-    }
+    # The file waits for the confirm, which reads and checks it again.
+    digest = file_keep(data)
+    request.session[_stored_key(program)] = {"name": upload.name, "digest": digest}
     context |= {"plan": plan, "digest": digest, "filename": upload.name}
     return render(request, "orgs/people_preview.html", context)
 
@@ -85,7 +80,10 @@ def people_import(request: HttpRequest, organization, program) -> HttpResponse:
 def people_import_confirm(request: HttpRequest, organization, program) -> HttpResponse:
     """Import the previewed file; a confirm sent again finds nothing left to import."""
     stored = request.session.get(_stored_key(program))
-    if not stored or stored["digest"] != request.POST.get("digest"):
+    data = None
+    if stored and stored["digest"] == request.POST.get("digest"):
+        data = file_take(stored["digest"])
+    if data is None:
         messages.error(
             request,
             _(
@@ -95,7 +93,7 @@ def people_import_confirm(request: HttpRequest, organization, program) -> HttpRe
         )
         return redirect("people:import", organization.slug, program.slug)
     del request.session[_stored_key(program)]
-    people = read_people(base64.b64decode(stored["data"]), filename=stored["name"])
+    people = read_people(data, filename=stored["name"])
     plan = services.people_import(
         program=program, people=people, invite=request.POST.get("invite") == "1"
     )
