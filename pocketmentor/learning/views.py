@@ -221,7 +221,9 @@ def supporters(request: HttpRequest, enrollment) -> HttpResponse:
             supporter_invite(enrollment=enrollment, **form.cleaned_data)
         except SupporterLimit:
             form.add_error(
-                None, _("You have two supporters already. Remove one to invite another.")
+                None,
+                _("You have %(limit)s supporters already. Remove one to invite another.")
+                % {"limit": Supporter.LIMIT},
             )
         else:
             messages.success(request, _("The invitation is on its way."))
