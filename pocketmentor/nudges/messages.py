@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -16,7 +15,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.services import login_link_url
-from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.insights.selectors import Point, weekly
+from pocketmentor.insights.services import figures_current
+from pocketmentor.learning.models import Response
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
 from pocketmentor.nudges.rules import zone_of
@@ -191,29 +192,14 @@ class Renderer:
         return self._digests[program.pk, week]
 
 
-def _engaged(program: Program, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
-    """Participants enrolled before `end`, and how many of them did something in [start, end)."""
-    figures = Enrollment.objects.filter(
-        program=program, is_active=True, enrolled_at__lt=end
-    ).aggregate(
-        enrolled=Count("pk", distinct=True),
-        active=Count(
-            "pk",
-            distinct=True,
-            filter=Q(responses__created_at__gte=start, responses__created_at__lt=end),
-        ),
-    )
-    return figures["enrolled"], figures["active"]
-
-
 def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
-    """Engagement in a program week so far, last week's rate, and what was newly shared."""
-    start, end = program.opens_at(week), min(now, program.opens_at(week + 1))
-    enrolled, active = _engaged(program, start, end)
-    last_week_rate = None
-    if week > 1:
-        before, active_before = _engaged(program, program.opens_at(week - 1), start)
-        last_week_rate = round(100 * active_before / before) if before else 0
+    """Engagement in a program week so far, last week's rate, and what was newly shared.
+
+    The figures are the dashboard's (insights), so the e-mail and the page never disagree.
+    """
+    figures_current(program=program, now=now)
+    points = {point.week: point for point in weekly(program=program)}
+    this, last = points.get(week, Point(week)), points.get(week - 1)
     shared = (
         Response.objects.filter(
             enrollment__program=program,
@@ -228,9 +214,9 @@ def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
     )
     return Digest(
         week=week,
-        enrolled=enrolled,
-        active=active,
-        last_week_rate=last_week_rate,
+        enrolled=this.enrolled,
+        active=this.active,
+        last_week_rate=last.percent if last else None,
         shared=list(shared[:10]),
         shared_count=shared.count(),
     )

@@ -141,7 +141,10 @@ def test_at_most_two_supporters(ann, program):
     for n in range(3):
         response = client.post(week_url(program, "supporters/"), {"email": f"s{n}@x.no"})
     assert response.status_code == 400
-    assert "Du har allerede 2 støttespillere. Fjern én for å invitere en ny." in response.content.decode()
+    assert (
+        "Du har allerede 2 støttespillere. Fjern én for å invitere en ny."
+        in response.content.decode()
+    )
     assert Supporter.objects.count() == 2
 
 
