@@ -5,10 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.db import transaction
 
-from pocketmentor.orgs.models import Organization
 from pocketmentor.orgs.people import ImportPlan, Outcome, PeopleFileError, people_plan, read_people
 from pocketmentor.orgs.services import people_import
-from pocketmentor.programs.models import Program
+from pocketmentor.programs.lookup import organization_named, program_named
 
 
 class Command(BaseCommand):
@@ -31,7 +30,7 @@ class Command(BaseCommand):
 
     @no_translations
     def handle(self, *args, action: str, **options) -> None:
-        program = _program(options["organization"], options["program"])
+        program = program_named(organization_named(options["organization"]), options["program"])
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"There is no file {path}.")
@@ -46,20 +45,6 @@ class Command(BaseCommand):
             plan = people_import(program=program, people=people, invite=options["invite"])
         for line in _lines(plan, done=not options["dry_run"]):
             self.stdout.write(line)
-
-
-def _program(org_slug: str, slug: str) -> Program:
-    organization = Organization.objects.filter(slug=org_slug).first()
-    if organization is None:
-        known = ", ".join(Organization.objects.order_by("slug").values_list("slug", flat=True))
-        raise CommandError(f"No organization '{org_slug}'. Organizations: {known or 'none yet'}.")
-    program = organization.programs.select_related("organization").filter(slug=slug).first()
-    if program is None:
-        known = ", ".join(organization.programs.order_by("slug").values_list("slug", flat=True))
-        raise CommandError(
-            f"{org_slug} has no program '{slug}'. Its programs: {known or 'none yet'}."
-        )
-    return program
 
 
 def _lines(plan: ImportPlan, *, done: bool) -> list[str]:

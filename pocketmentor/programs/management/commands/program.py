@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
-from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.archive import extract_program, program_zip
 from pocketmentor.programs.importer import ImportReport, ProgramFolderError
+from pocketmentor.programs.lookup import organization_named, program_named
 from pocketmentor.programs.models import Program
 from pocketmentor.programs.services import program_export, program_import
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             self.load(options["organization"], options["folder"], options)
 
     def export(self, org_slug: str, slug: str, folder: Path) -> None:
-        program = _program(_organization(org_slug), slug)
+        program = program_named(organization_named(org_slug), slug)
         if folder.suffix == ".zip":
             folder.write_bytes(program_zip(program))
         else:
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Exported {program.slug} ({units} units) to {folder}.")
 
     def load(self, org_slug: str, folder: Path, options: dict) -> None:
-        organization = _organization(org_slug)
+        organization = organization_named(org_slug)
         report = ImportReport()
         with tempfile.TemporaryDirectory() as unpacked:
             try:
@@ -76,24 +76,6 @@ class Command(BaseCommand):
                 raise CommandError("\n".join(lines + refused.errors)) from None
         for line in _summary(program, report):
             self.stdout.write(line)
-
-
-def _organization(slug: str) -> Organization:
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        known = ", ".join(Organization.objects.order_by("slug").values_list("slug", flat=True))
-        raise CommandError(f"No organization '{slug}'. Organizations: {known or 'none yet'}.")
-    return organization
-
-
-def _program(organization: Organization, slug: str) -> Program:
-    program = organization.programs.filter(slug=slug).first()
-    if program is None:
-        known = ", ".join(organization.programs.order_by("slug").values_list("slug", flat=True))
-        raise CommandError(
-            f"{organization.slug} has no program '{slug}'. Its programs: {known or 'none yet'}."
-        )
-    return program
 
 
 def _unpacked(path: Path, into: Path) -> Path:
