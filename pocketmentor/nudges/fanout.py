@@ -11,32 +11,18 @@ SMTP server on loopback, itself in a process of its own.
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 PARTICIPANTS = {"municipality": 250, "national": 100_000}
-
-
-def current_database_url() -> str:
-    """The DATABASE_URL of the current (test or bench) database, for other processes."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "localhost", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
-    return f"postgres://{auth}{'@' if auth else ''}{host}/{quote(db['NAME'], safe='')}"
 
 
 def worker_process(
@@ -81,12 +67,6 @@ def sink_main(port: int) -> None:
     signal.sigwait({signal.SIGTERM})
     controller.stop()
     print(Counter.count, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def seed(participants: int):
@@ -142,11 +122,13 @@ def release_fanout(
     `database_url` names the current database for the worker processes (default: derived from
     the connection); `workers`: how many processes (default: one per core).
     """
+    from pocketmentor.bench.database import database_url as database_url_of
+    from pocketmentor.bench.load import free_port
     from pocketmentor.nudges import planning
     from pocketmentor.nudges.models import Nudge
 
     workers = workers or os.cpu_count() or 1
-    url = database_url or current_database_url()
+    url = database_url or database_url_of(connection.settings_dict)
     progress(f"fan-out: enrolling {participants} participants")
     seed(participants)
     progress("fan-out: planning the release")

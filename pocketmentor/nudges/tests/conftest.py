@@ -6,7 +6,6 @@ import datetime as dt
 import email
 import email.policy
 import json
-import socket
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,18 +15,13 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.db import connection
 
+from pocketmentor.bench.load import free_port
 from pocketmentor.conftest import OSLO
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
 )
 on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own claim")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def local(*args) -> dt.datetime:

@@ -123,7 +123,7 @@ def test_a_refusing_server_delays_the_message_with_backoff_then_it_goes_once(
 
 
 def test_a_server_that_is_down_loses_nothing(ann, bob, program, inbox, worker, settings):
-    from pocketmentor.nudges.tests.conftest import free_port
+    from pocketmentor.bench.load import free_port
 
     settings.EMAIL_PORT = free_port()  # nobody listens there
     with at(local(2026, 3, 23, 7, 30, 5)):

@@ -9,13 +9,13 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection, connections
 
+from pocketmentor.bench.database import database_url
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.nudges.models import Nudge, NudgeRules
 from pocketmentor.nudges.tests.conftest import at, local, on_postgresql
@@ -133,19 +133,10 @@ def test_two_workers_on_the_redis_backend_send_each_message_once(
     scenario(program, inbox, people)
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = (db["HOST"] or "localhost") + (f":{db['PORT']}" if db["PORT"] else "")
-    return f"postgres://{auth}{'@' if auth else ''}{host}/{db['NAME']}"
-
-
 def start_worker(inbox_port: int, data_dir: Path, name: str) -> subprocess.Popen:
     """`pocketmentor worker` in its own process, on the test database, mailing the inbox."""
     env = os.environ | {
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "DATA_DIR": str(data_dir),
         "EMAIL_URL": f"smtp://127.0.0.1:{inbox_port}",
         "TASKS_BACKEND": "database",
