@@ -163,6 +163,13 @@ NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 600)  # a claim older tha
 NUDGES_MAX_ATTEMPTS = env_int("NUDGES_MAX_ATTEMPTS", 8)
 NUDGES_UNSUBSCRIBE_EMAIL = env_str("NUDGES_UNSUBSCRIBE_EMAIL", "")  # mailto: in List-Unsubscribe
 NUDGES_SMTP_TIMEOUT = env_int("NUDGES_SMTP_TIMEOUT", 30)  # seconds before a silent server fails
+
+# Forwarding learning records to an external LRS (docs/insights.md); off without a URL.
+XAPI_LRS_URL = env_str("XAPI_LRS_URL", "")
+XAPI_LRS_USERNAME = env_str("XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = env_str("XAPI_LRS_PASSWORD", "")
+XAPI_FORWARD_BATCH = env_int("XAPI_FORWARD_BATCH", 500)
+XAPI_FORWARD_RETRIES = env_int("XAPI_FORWARD_RETRIES", 5)
 # Web Push: keys from the environment, else from $DATA_DIR/vapid.json (`pocketmentor nudges vapid`).
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")

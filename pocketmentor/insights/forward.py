@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from pocketmentor.insights import records
 from pocketmentor.insights.models import LearningRecord
-from pocketmentor.lib.env import env_int, env_str
 
 
 class ForwardError(Exception):
@@ -43,16 +42,8 @@ class Lrs:
         return self.url.rstrip("/") + "/statements"
 
 
-def _setting(name: str, default):
-    """A Django setting if the project sets one (tests do), else the environment variable."""
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    reader = env_int if isinstance(default, int) else env_str
-    return reader(name, default)
-
-
 def configured_lrs() -> Lrs | None:
-    url = _setting("XAPI_LRS_URL", "")
+    url = settings.XAPI_LRS_URL
     if not url:
         return None
     if not url.startswith(("http://", "https://")):
@@ -61,10 +52,10 @@ def configured_lrs() -> Lrs | None:
         )
     return Lrs(
         url=url,
-        username=_setting("XAPI_LRS_USERNAME", ""),
-        password=_setting("XAPI_LRS_PASSWORD", ""),
-        batch=max(1, _setting("XAPI_FORWARD_BATCH", 500)),
-        retries=max(0, _setting("XAPI_FORWARD_RETRIES", 5)),
+        username=settings.XAPI_LRS_USERNAME,
+        password=settings.XAPI_LRS_PASSWORD,
+        batch=max(1, settings.XAPI_FORWARD_BATCH),
+        retries=max(0, settings.XAPI_FORWARD_RETRIES),
     )
 
 
