@@ -19,7 +19,7 @@ from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Group, Membership, Organization
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
-from pocketmentor.tests.chromium import CHROMIUM, FLAGS
+from pocketmentor.tests.chromium import CHROMIUM, FLAGS, BoundedBrowser
 
 OSLO = ZoneInfo("Europe/Oslo")
 # A Wednesday in the program's second week: week 1 opened Monday 2 March 2026 at 07:30.
@@ -55,8 +55,18 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
+        yield BoundedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _static_files_served(request):
+    """A browser test fails when any static file it loaded failed."""
+    yield
+    if "browser" in request.fixturenames:
+        broken = request.getfixturevalue("browser").broken
+        failed, broken[:] = list(broken), []
+        assert not failed, f"static files that failed: {failed}"
 
 
 def make_person(email: str, *, org: Organization, role: str, language: str = "") -> User:

@@ -11,6 +11,50 @@ FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
+# Every wait of a browser test ends: 15 s is far past a page on a busy two-core machine.
+WAIT_MS = 15_000
+
+
+class BoundedBrowser:
+    """Chromium whose contexts bound every wait and note every static file that fails.
+
+    A static file answering 4xx or 5xx (a fingerprinted name the server cannot serve, say)
+    fails the test that met it (see the `_static_files_served` fixture), instead of leaving
+    it waiting for a script that never runs.
+    """
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.broken: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(WAIT_MS)
+        context.set_default_navigation_timeout(WAIT_MS)
+        context.on("response", self._note)
+        return context
+
+    def _note(self, response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            self.broken.append(f"{response.status} {response.url}")
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def ready(page) -> None:
+    """Wait until the page's scripts are attached (app.js marks <html data-ready>)."""
+    page.locator("html[data-ready]").wait_for(state="attached")
+
+
+def evaluate_within(page, promise: str, *args):
+    """Evaluate a script that returns a promise, failing after WAIT_MS instead of hanging."""
+    race = (
+        f"(args) => Promise.race([({promise})(...args), new Promise((_, fail) => "
+        f"setTimeout(() => fail(new Error('no answer within {WAIT_MS} ms')), {WAIT_MS}))])"
+    )
+    return page.evaluate(race, list(args))
+
 
 needs_chromium = [
     pytest.mark.browser,

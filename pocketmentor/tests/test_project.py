@@ -1,8 +1,10 @@
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
@@ -103,3 +105,9 @@ def test_demo_command_prints_a_link_for_each_role(capsys):
         )
     call_command("demo", "--no-serve")  # a second run reuses the demo
     assert Program.objects.filter(organization__slug="demo").count() == 1
+
+
+def test_tests_never_read_the_developers_data_folder():
+    """The demo's collected, fingerprinted static files and its database stay out of tests."""
+    assert Path(settings.DATA_DIR).name.startswith("pocketmentor-tests-")
+    assert Path(settings.STATIC_ROOT).parent == Path(settings.DATA_DIR)

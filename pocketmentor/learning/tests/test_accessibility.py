@@ -7,7 +7,7 @@ import pytest
 from sesame.utils import get_query_string
 
 from pocketmentor import demo
-from pocketmentor.tests.chromium import PHONE, needs_chromium
+from pocketmentor.tests.chromium import PHONE, evaluate_within, needs_chromium
 
 AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
@@ -37,8 +37,8 @@ def page(browser, live_server, transactional_db):
 
 def serious_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    result = evaluate_within(
+        page, "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
     )
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

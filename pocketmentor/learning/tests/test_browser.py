@@ -8,7 +8,7 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium
+from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
 
 DONE = re.compile(r"\bdone\b")
 pytestmark = needs_chromium
@@ -45,6 +45,8 @@ def open_link(contexts, live_server, participant, **options):
     page.goto(live_server.url + "/login/" + get_query_string(participant))
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/o/demo/ledelse/")
+    if options.get("java_script_enabled", True):
+        ready(page)
     return page
 
 

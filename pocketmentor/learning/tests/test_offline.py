@@ -5,7 +5,7 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
-from pocketmentor.tests.chromium import PHONE, needs_chromium
+from pocketmentor.tests.chromium import PHONE, evaluate_within, needs_chromium, ready
 
 pytestmark = needs_chromium
 
@@ -25,7 +25,8 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     page.goto(live_server.url + "/login/" + get_query_string(participant))
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/o/demo/ledelse/")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ready(page)
+    assert evaluate_within(page, "() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now through the worker, which keeps a copy
     assert page.evaluate("!!navigator.serviceWorker.controller")
 

@@ -197,4 +197,6 @@
     offer.hidden = true;
     localStorage.setItem("pm-install", "no");
   });
+  // Browser tests wait for this before they act: every listener above is attached.
+  document.documentElement.dataset.ready = "";
 })();
