@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pocketmentor import views
+from pocketmentor.accounts import urls as account_urls
+from pocketmentor.learning import urls as learning_urls
 from pocketmentor.orgs.views import groups
 
 urlpatterns = [
@@ -9,13 +11,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("studio/", include("pocketmentor.orgs.urls")),
-    path("studio/", include("pocketmentor.learning.staff_views")),
+    path("studio/", include((learning_urls.staff_urlpatterns, "shared"))),
     path("studio/", include("pocketmentor.programs.urls")),
     path("", include("pocketmentor.nudges.urls")),  # studio/…/nudges/ and nudges/preferences/
     path("", include("pocketmentor.insights.urls")),  # studio/…/insights/, xapi/statements
     path("media/<path:name>", views.media, name="media"),
     path("me/", include("pocketmentor.accounts.data_urls")),
-    path("", include("pocketmentor.accounts.oidc")),  # OpenID Connect, only when configured
+    path("", include(account_urls.oidc_urlpatterns)),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
     path("", include((groups.participant_urlpatterns, "seminars"))),
 ]

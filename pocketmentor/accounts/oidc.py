@@ -4,9 +4,7 @@ Only people who already exist, with an admin or facilitator membership, are matc
 e-mail address; nobody is ever created from a sign-in. See docs/privacy.md.
 """
 
-from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.urls import include, path
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from pocketmentor.orgs.permissions import AUTHORS
@@ -36,13 +34,3 @@ class StaffOIDCBackend(OIDCAuthenticationBackend):
     def get_user(self, user_id):
         user = super().get_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
-
-
-def _patterns() -> list:
-    if not getattr(settings, "OIDC_ENABLED", False):
-        return []
-    return [path("oidc/", include("mozilla_django_oidc.urls"))]
-
-
-# Included at the site's root: mozilla-django-oidc reverses its URL names without a namespace.
-urlpatterns = _patterns()

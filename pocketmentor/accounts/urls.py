@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from pocketmentor.accounts import views
 
@@ -15,3 +16,14 @@ urlpatterns = [
     path("logout/", views.sign_out, name="logout"),
     path("language/", views.language, name="language"),
 ]
+
+
+def _oidc_patterns() -> list:
+    """Staff sign-in with OpenID Connect (accounts/oidc.py), only when configured."""
+    if not getattr(settings, "OIDC_ENABLED", False):
+        return []
+    return [path("oidc/", include("mozilla_django_oidc.urls"))]
+
+
+# Included at the site's root: mozilla-django-oidc reverses its URL names without a namespace.
+oidc_urlpatterns = _oidc_patterns()

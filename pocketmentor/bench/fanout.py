@@ -1,13 +1,161 @@
-"""The release fan-out: one week opening for as many participants as the size has, sent by
-`pocketmentor worker` processes into an SMTP server on loopback (pocketmentor/nudges/fanout.py)."""
+"""The release fan-out, measured: one week opening for N participants, into an SMTP sink.
 
+For the bench harness (`make bench`), on an empty, throwaway database that other processes can
+open too (a file for SQLite): `release_fanout(participants=…, database_url=…)`. It enrolls N
+participants in a live program whose first week opened a minute ago and plans the release,
+then starts `pocketmentor worker --once` processes on that database (the configured tasks
+backend, real claims, real SMTP) and times them until every message has reached a counting
+SMTP server on loopback, itself in a process of its own.
+"""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
+from pathlib import Path
 
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from pocketmentor.accounts.models import User
 from pocketmentor.bench import Figure
-from pocketmentor.nudges.fanout import PARTICIPANTS, release_fanout
+from pocketmentor.bench.database import database_url as database_url_of
+from pocketmentor.bench.load import free_port
+from pocketmentor.learning.models import Enrollment
+from pocketmentor.nudges import planning
+from pocketmentor.nudges.models import Nudge, NudgeRules
+from pocketmentor.orgs.models import Membership, Organization
+from pocketmentor.programs.models import Program, Unit
+
+PARTICIPANTS = {"municipality": 250, "national": 100_000}
+
+
+def worker_process(
+    *, database_url: str, email_port: int, data_dir: Path, name: str, once: bool, log, **env
+) -> subprocess.Popen:
+    """`pocketmentor worker` in a process of its own, on the given database and SMTP port."""
+    environment = os.environ | {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": settings.SECRET_KEY,  # sign-in links as the site signs them
+        "EMAIL_URL": f"smtp://127.0.0.1:{email_port}",
+        "TASKS_BACKEND": settings.TASKS_BACKEND,
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    command = [sys.executable, "-m", "pocketmentor.cli", "worker", "--name", name]
+    if once:
+        command.append("--once")
+    return subprocess.Popen(  # noqa: S603 - our own command
+        command, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def seed(participants: int):
+    """A live program whose week 1 opened a minute ago, with messages allowed at any hour."""
+    now = timezone.now()
+    opens = (now - dt.timedelta(minutes=1)).astimezone(dt.UTC)
+    # The bench's other programs stay quiet: only this release is measured.
+    quiet = {kind: False for kind in ("releases", "reminders", "feedback", "seminars", "digests")}
+    NudgeRules.objects.bulk_create(
+        [NudgeRules(organization=other, **quiet) for other in Organization.objects.all()],
+        ignore_conflicts=True,
+    )
+    NudgeRules.objects.filter(program=None).update(**quiet)
+    NudgeRules.objects.exclude(program=None).update(**quiet)
+    org = Organization.objects.create(name="Fan-out", slug="fanout", language="nb")
+    program = Program.objects.create(
+        organization=org, title="Fan-out", slug="fanout", start_date=opens.date(),
+        release_time=opens.time().replace(microsecond=0), time_zone="UTC", state="live",
+    )  # fmt: skip
+    Unit.objects.create(program=program, number=1, title="Uke 1", published_at=now)
+    NudgeRules.objects.create(
+        organization=org, program=program, working_days="1234567",
+        day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=0,
+    )  # fmt: skip
+    for start in range(0, participants, 5000):
+        users = User.objects.bulk_create(
+            # An unusable password ("!"), as people who sign in by link have.
+            User(email=f"p{n}@fanout.example", name=f"Deltaker {n}", password="!")  # noqa: S106
+            for n in range(start, min(start + 5000, participants))
+        )
+        Membership.objects.bulk_create(
+            Membership(organization=org, user=user, role="participant") for user in users
+        )
+        Enrollment.objects.bulk_create(Enrollment(program=program, user=user) for user in users)
+    return program
+
+
+def release_fanout(
+    *,
+    participants: int,
+    database_url: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[tuple[str, float, str]]:
+    """(bench, value, unit) figures: planning the release, and sending it to the last message.
+
+    `database_url` names the current database for the worker processes (default: derived from
+    the connection); `workers`: how many processes (default: one per core).
+    """
+    workers = workers or os.cpu_count() or 1
+    url = database_url or database_url_of(connection.settings_dict)
+    progress(f"fan-out: enrolling {participants} participants")
+    seed(participants)
+    progress("fan-out: planning the release")
+    started = time.perf_counter()
+    planned = planning.plan()
+    plan_seconds = time.perf_counter() - started
+
+    port = free_port()
+    sink = subprocess.Popen(  # noqa: S603 - this module, run as a program
+        [sys.executable, "-m", "pocketmentor.bench.smtp_sink", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if sink.stdout.readline().strip() != "ready":
+        raise RuntimeError("the SMTP sink did not start")
+    progress(f"fan-out: sending {planned} messages with {workers} worker processes")
+    with tempfile.TemporaryDirectory(prefix="pocketmentor-fanout-") as folder:
+        log = (Path(folder) / "workers.log").open("w+")
+        started = time.perf_counter()
+        processes = [
+            worker_process(
+                database_url=url,
+                email_port=port,
+                data_dir=Path(folder),
+                name=f"fanout-{n}",
+                once=True,
+                log=log,
+            )  # fmt: skip
+            for n in range(workers)
+        ]
+        codes = [process.wait() for process in processes]
+        send_seconds = time.perf_counter() - started
+        sink.send_signal(signal.SIGTERM)
+        arrived = int(sink.stdout.readline() or 0)
+        sink.wait()
+        log.seek(0)
+        output = log.read()
+    sent = Nudge.objects.filter(state="sent").count()
+    if any(codes) or arrived != participants or sent != participants:
+        raise AssertionError(
+            f"{arrived} arrived and {sent} sent of {participants}, exit {codes}\n{output}"
+        )
+    return [
+        ("fanout.release.plan_seconds", round(plan_seconds, 1), "s"),
+        ("fanout.release.seconds", round(send_seconds, 1), "s"),
+        ("fanout.release.messages_per_second", round(participants / send_seconds), "messages/s"),
+    ]
 
 
 def measure(*, size: str, database_url: str, progress: Callable[[str], None]) -> list[Figure]:
+    """The fan-out at a bench size, as the harness's figures."""
     figures = release_fanout(
         participants=PARTICIPANTS[size], database_url=database_url, progress=progress
     )

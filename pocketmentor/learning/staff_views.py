@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,10 +44,3 @@ def shared_reply(request: HttpRequest, organization, program, response_id: int) 
         messages.error(request, _("Write a reply before you send it."))
     feed = reverse("shared:feed", args=[organization.slug, program.slug])
     return redirect(f"{feed}#shared-{response.pk}")
-
-
-app_name = "shared"
-urlpatterns = [
-    path("<slug:org>/p/<slug:program>/shared/", shared_feed, name="feed"),
-    path("<slug:org>/p/<slug:program>/shared/<int:response_id>/reply/", shared_reply, name="reply"),
-]

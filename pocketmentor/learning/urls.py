@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pocketmentor.learning import pwa, views
+from pocketmentor.learning import pwa, staff_views, views
 
 app_name = "learning"
 urlpatterns = [
@@ -31,5 +31,15 @@ urlpatterns = [
         "o/<slug:org>/<slug:program>/activities/<int:activity_id>/",
         views.respond,
         name="respond",
+    ),
+]
+
+# Facilitators' pages, under /studio/ in the namespace "shared".
+staff_urlpatterns = [
+    path("<slug:org>/p/<slug:program>/shared/", staff_views.shared_feed, name="feed"),
+    path(
+        "<slug:org>/p/<slug:program>/shared/<int:response_id>/reply/",
+        staff_views.shared_reply,
+        name="reply",
     ),
 ]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, include, path, reverse
 
 from pocketmentor import urls as project_urls
-from pocketmentor.accounts import oidc
+from pocketmentor.accounts import urls as account_urls
 from pocketmentor.accounts.oidc import StaffOIDCBackend
 from pocketmentor.conftest import make_person
 from pocketmentor.orgs.models import Organization
@@ -55,7 +55,7 @@ def backend(enabled):
 def test_off_by_default_no_urls_no_backend_no_button(db):
     assert not django_settings.OIDC_ENABLED
     assert BACKEND not in django_settings.AUTHENTICATION_BACKENDS
-    assert oidc.urlpatterns == []
+    assert account_urls.oidc_urlpatterns == []
     with pytest.raises(NoReverseMatch):
         reverse("oidc_authentication_init")
     assert Client().get("/oidc/authenticate/").status_code == 404
@@ -67,7 +67,7 @@ def test_off_by_default_no_urls_no_backend_no_button(db):
 
 
 def test_the_url_patterns_appear_once_configured(enabled):
-    assert [p.pattern.describe() for p in oidc._patterns()] == ["'oidc/'"]
+    assert [p.pattern.describe() for p in account_urls._oidc_patterns()] == ["'oidc/'"]
 
 
 def test_the_staff_sign_in_page_offers_the_organizations_account(enabled, db):

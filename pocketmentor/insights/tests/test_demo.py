@@ -29,15 +29,3 @@ def test_the_demo_dashboard_shows_engagement_settling_near_half_with_groups_that
     verbs = set(LearningRecord.objects.values_list("verb", flat=True))
     assert len(verbs) == 6  # launched, experienced, answered, completed, shared, commented
     assert selectors.at_risk(program=program).paginator.count > 0
-
-
-@pytest.mark.django_db
-def test_the_bench_measures_the_demo_dashboard():
-    from pocketmentor.insights import bench
-
-    org = demo.demo_seed(language="nb")
-    program = Program.objects.get(organization=org)
-    figures = {name: value for name, value, _ in bench.measure(
-        program=program, user=demo.demo_people()["admin"], repeat=1
-    )}  # fmt: skip
-    assert figures["page.dashboard.queries"] == 16 and figures["page.dashboard.ms"] > 0

@@ -13,10 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import setup_test_environment
 
-from pocketmentor.bench import Figure, fanout, generate, load, pages, people
+from pocketmentor.bench import Figure, dashboard, fanout, generate, load, pages, people
 from pocketmentor.bench.database import bench_database
 from pocketmentor.demo import demo_people
-from pocketmentor.insights import bench as insights_bench
 from pocketmentor.programs.models import Program
 
 SIZES = ["municipality", "national"]
@@ -70,7 +69,7 @@ class Command(BaseCommand):
     def _dashboard(self) -> list[Figure]:
         people = demo_people()
         program = Program.objects.get(organization__slug="demo")
-        return [Figure(*f) for f in insights_bench.measure(program=program, user=people["admin"])]
+        return [Figure(*f) for f in dashboard.measure(program=program, user=people["admin"])]
 
     def _emit(self, figures: list[Figure], size: str) -> None:
         for figure in figures:

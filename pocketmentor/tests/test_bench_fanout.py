@@ -3,7 +3,7 @@
 import pytest
 import time_machine
 
-from pocketmentor.nudges.fanout import release_fanout
+from pocketmentor.bench.fanout import release_fanout
 from pocketmentor.nudges.tests.conftest import on_postgresql
 
 

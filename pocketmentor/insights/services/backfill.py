@@ -1,0 +1,104 @@
+"""Records for what happened before records were kept (the demo's history, an upgrade)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from pocketmentor.insights import records, rollups
+from pocketmentor.insights.models import (
+    LearningRecord,
+)
+from pocketmentor.insights.services.recording import answer_result, new_record
+from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response
+from pocketmentor.programs.models import Activity, Program
+
+
+def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
+    """Records for what happened before records were kept: answers, shares, feedback, reactions.
+
+    `visits` adds units opened and cards read, as (enrollment, unit, opened_at, read_at or
+    None): the demo's simulated history has them. Written in bulk; then rebuild the rollups.
+    """
+    have = set(
+        LearningRecord.objects.filter(program=program, activity_id__isnull=False)
+        .values_list("enrollment_id", "activity_id", "verb")
+        .order_by()
+    )
+    language = program.language
+    stored = timezone.now()
+    weeks = rollups.Weeks(program)
+    pending: list[LearningRecord] = []
+
+    def add(verb, enrollment, target, moment, *, actor_id=None, result=None, extensions=None):
+        pending.append(
+            new_record(
+                program=program,
+                enrollment=enrollment,
+                actor_id=actor_id or enrollment.user_id,
+                verb=verb,
+                target=target,
+                moment=moment,
+                stored=stored,
+                week=weeks.of(moment),
+                result=result,
+                extensions=extensions,
+            )  # fmt: skip
+        )
+
+    # Each row's neighbours are read once and looked up: thousands of answers, few activities.
+    activities = {
+        a.pk: a
+        for a in Activity.objects.filter(unit__program=program)
+        .select_related("unit")
+        .prefetch_related("options")
+    }
+    enrollments = {
+        e.pk: e for e in Enrollment.objects.filter(program=program).select_related("group")
+    }
+    mates = {e.user_id: e for e in enrollments.values()}
+    in_program = {"response__enrollment__program": program}
+    chosen, feedback, reactions = defaultdict(list), defaultdict(list), defaultdict(list)
+    for response_id, option_id in Response.choices.through.objects.filter(**in_program).values_list(
+        "response_id", "option_id"
+    ):
+        chosen[response_id].append(option_id)
+    for row in Feedback.objects.filter(**in_program).values_list(
+        "response_id", "author_id", "created_at"
+    ):
+        feedback[row[0]].append(row[1:])
+    for row in Reaction.objects.filter(**in_program).values_list(
+        "response_id", "user_id", "kind", "created_at"
+    ):
+        reactions[row[0]].append(row[1:])
+    responses = (
+        Response.objects.filter(enrollment__program=program)
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk", "enrollment_id", "activity_id", "value", "visibility", "created_at", "updated_at"
+        )
+    )
+    for pk, enrollment_id, activity_id, value, visibility, created_at, updated_at in responses:
+        enrollment, activity = enrollments[enrollment_id], activities[activity_id]
+        verb = records.COMPLETED if activity.kind == Activity.Kind.TASK else records.ANSWERED
+        if (enrollment_id, activity_id, verb.iri) in have:
+            continue
+        target = records.activity_target(activity, activity.unit, language)
+        result = answer_result(activity, value=value, option_ids=chosen[pk])
+        add(verb, enrollment, target, created_at, result=result)
+        if visibility != Response.Visibility.PRIVATE:
+            audience = {records.extension("audience"): visibility}
+            add(records.SHARED, enrollment, target, updated_at, extensions=audience)
+        learner = {records.extension("learner"): records.agent(str(enrollment.user_id))}
+        for author_id, moment in feedback[pk]:
+            add(records.COMMENTED, enrollment, target, moment, actor_id=author_id,
+                extensions=learner)  # fmt: skip
+        for user_id, kind, moment in reactions[pk]:
+            if user_id in mates:
+                add(records.LIKED, mates[user_id], target, moment, result={"response": kind})
+    for enrollment, unit, opened_at, read_at in visits:
+        add(records.LAUNCHED, enrollment, records.unit_target(unit, language), opened_at)
+        if read_at is not None:
+            add(records.EXPERIENCED, enrollment, records.cards_target(unit, language), read_at)
+    LearningRecord.objects.bulk_create(pending, batch_size=1000)
+    return len(pending)

@@ -1,0 +1,174 @@
+"""Appending learning records, and keeping the rollups current as they are appended.
+
+`record_append` is the one way a record is written. It runs in the caller's transaction (a
+record exists exactly when the action it describes does) and updates the rollups in that
+same transaction. The hooks below it are what the learning app calls, one line each.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from pocketmentor.insights import records, rollups
+from pocketmentor.insights.models import (
+    LearningRecord,
+)
+from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response
+from pocketmentor.programs.models import Activity, Program, Unit
+
+
+@transaction.atomic(savepoint=False)
+def record_append(
+    *,
+    verb: records.Verb,
+    enrollment: Enrollment,
+    target: records.Target,
+    actor=None,
+    moment: dt.datetime | None = None,
+    result: dict | None = None,
+    extensions: dict | None = None,
+) -> LearningRecord:
+    """Append a statement about `enrollment` and roll it up, in the caller's transaction.
+
+    The actor is the enrollment's participant unless `actor` (who gave feedback) is given.
+    """
+    program = enrollment.program
+    now = timezone.now()
+    moment = moment or now
+    week = program.week_at(moment)
+    actor_id = actor.pk if actor is not None else enrollment.user_id
+    record = new_record(
+        program=program, enrollment=enrollment, actor_id=actor_id, verb=verb, target=target,
+        moment=moment, stored=now, week=week, result=result, extensions=extensions,
+    )  # fmt: skip
+    record.save(force_insert=True)
+    found = rollups.effects(
+        verb=verb.iri,
+        kind=target.kind,
+        unit_id=target.unit_id,
+        activity_id=target.activity_id,
+        week=week,
+        moment=moment,
+        response=(result or {}).get("response", ""),
+    )
+    rollups.apply(found, program_id=program.pk, enrollment_id=enrollment.pk)
+    return record
+
+
+# Hooks: one call each from the places where learners act ------------------------------------
+
+
+def answer_result(activity: Activity, *, value: int | None, option_ids: Iterable) -> dict:
+    """What an answer says in a statement: never the text written, only choices and values."""
+    result: dict = {"completion": True}
+    chosen = sorted(int(i) for i in option_ids)
+    if activity.kind == Activity.Kind.QUIZ:
+        right = sorted(o.pk for o in activity.options.all() if o.is_correct)
+        result |= {"success": chosen == right, "response": records.SEPARATOR.join(map(str, chosen))}
+    elif activity.kind == Activity.Kind.POLL:
+        if activity.is_scale and value is not None:
+            result["response"] = str(value)
+        elif chosen:
+            result["response"] = records.SEPARATOR.join(map(str, chosen))
+    return result
+
+
+def response_recorded(*, response: Response, option_ids: Iterable = ()) -> None:
+    """A participant answered a reflection, quiz or poll, or checked in a task."""
+    activity, enrollment = response.activity, response.enrollment
+    verb = records.COMPLETED if activity.kind == Activity.Kind.TASK else records.ANSWERED
+    language = enrollment.program.language
+    target = records.activity_target(activity, activity.unit, language)
+    result = answer_result(activity, value=response.value, option_ids=option_ids)
+    record_append(verb=verb, enrollment=enrollment, target=target, result=result)
+    if response.visibility != Response.Visibility.PRIVATE:
+        _shared(response, response.visibility)
+
+
+def response_sharing(*, response: Response, visibility: str) -> None:
+    """Call before a changed visibility is saved: sharing with a new audience is recorded."""
+    if visibility != response.visibility and visibility != Response.Visibility.PRIVATE:
+        _shared(response, visibility)
+
+
+def _shared(response: Response, audience: str) -> None:
+    activity, enrollment = response.activity, response.enrollment
+    target = records.activity_target(activity, activity.unit, enrollment.program.language)
+    extensions = {records.extension("audience"): audience}
+    record_append(verb=records.SHARED, enrollment=enrollment, target=target, extensions=extensions)
+
+
+def feedback_recorded(*, feedback: Feedback) -> None:
+    """A facilitator or supporter replied to a shared reflection: the writer received it."""
+    response = feedback.response
+    activity, enrollment = response.activity, response.enrollment
+    target = records.activity_target(activity, activity.unit, enrollment.program.language)
+    learner = records.agent(str(enrollment.user_id))
+    record_append(
+        verb=records.COMMENTED,
+        enrollment=enrollment,
+        target=target,
+        actor=feedback.author,
+        moment=feedback.created_at,
+        extensions={records.extension("learner"): learner},
+    )
+
+
+def reaction_recorded(*, reaction: Reaction) -> None:
+    """A peer reacted to what someone in their group shared."""
+    response = reaction.response
+    program_id = response.enrollment.program_id
+    mine = (
+        Enrollment.objects.select_related("program", "group")
+        .filter(user_id=reaction.user_id, program_id=program_id)
+        .first()
+    )
+    if mine is None:
+        return
+    activity = response.activity
+    target = records.activity_target(activity, activity.unit, mine.program.language)
+    record_append(
+        verb=records.LIKED, enrollment=mine, target=target, result={"response": reaction.kind}
+    )
+
+
+def sign_in_recorded(*, user) -> None:
+    """A participant signed in: one statement for each program they take part in."""
+    taking_part = Enrollment.objects.select_related("program", "group").filter(
+        user=user,
+        is_active=True,
+        program__state__in=[Program.State.LIVE, Program.State.FINISHED],
+    )
+    for enrollment in taking_part:
+        target = records.program_target(enrollment.program)
+        record_append(verb=records.LOGGED_IN, enrollment=enrollment, target=target)
+
+
+def unit_opened(*, enrollment: Enrollment, unit: Unit) -> None:
+    target = records.unit_target(unit, enrollment.program.language)
+    record_append(verb=records.LAUNCHED, enrollment=enrollment, target=target)
+
+
+def cards_read(*, enrollment: Enrollment, unit: Unit) -> None:
+    target = records.cards_target(unit, enrollment.program.language)
+    record_append(verb=records.EXPERIENCED, enrollment=enrollment, target=target)
+
+
+def new_record(
+    *, program, enrollment, actor_id, verb, target, moment, stored, week, result, extensions
+) -> LearningRecord:
+    """An unsaved record and its xAPI statement: one shape for live actions and backfills."""
+    record_id = uuid.uuid4()
+    name = str(actor_id)  # a person is named by their id here, nothing that names them
+    statement = records.build(
+        id=str(record_id), actor=name, verb=verb, target=target, moment=moment, stored=stored,
+        program=program, group=enrollment.group, week=week, result=result, extensions=extensions,
+    )  # fmt: skip
+    return LearningRecord(
+        id=record_id, program=program, enrollment=enrollment, actor_id=actor_id,
+        actor_name=name, verb=verb.iri, object=target.iri, unit_id=target.unit_id,
+        activity_id=target.activity_id, timestamp=moment, stored=stored, statement=statement,
+    )  # fmt: skip
