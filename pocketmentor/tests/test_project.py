@@ -105,6 +105,15 @@ def test_demo_command_prints_a_link_for_each_role(capsys):
         )
     call_command("demo", "--no-serve")  # a second run reuses the demo
     assert Program.objects.filter(organization__slug="demo").count() == 1
+    again = capsys.readouterr().out
+    assert "The demo was seeded in 'en' and is kept; --language nb seeds only an empty" in again
+
+
+@pytest.mark.django_db
+def test_demo_command_names_the_port_for_more_links(capsys, monkeypatch):
+    monkeypatch.setenv("PORT", "8080")
+    call_command("demo", "--no-serve")
+    assert "`PORT=8080 pocketmentor login-link EMAIL` prints another." in capsys.readouterr().out
 
 
 def test_tests_never_read_the_developers_data_folder():

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,9 +31,24 @@ class Command(BaseCommand):
                     "will not seed it. Point DATA_DIR or DATABASE_URL at an empty database."
                 ) from None
             people = demo_people()
+        else:
+            seeded = people["admin"].language
+            if seeded != language:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"The demo was seeded in {seeded!r} and is kept; --language {language} "
+                        "seeds only an empty database (point DATA_DIR at an empty folder)."
+                    )
+                )
         self.stdout.write(self.style.SUCCESS("The demo organization is ready. Sign in as:"))
         for role, user in people.items():
             self.stdout.write(f"  {ROLES[role]} ({user.email}): {login_link_url(user=user)}")
-        self.stdout.write("Each link works once; `pocketmentor login-link EMAIL` prints another.")
+        port = os.environ.get("PORT")
+        again = (
+            f"PORT={port} pocketmentor login-link EMAIL"
+            if port
+            else "pocketmentor login-link EMAIL"
+        )
+        self.stdout.write(f"Each link works once; `{again}` prints another.")
         if not no_serve:
             call_command("serve")
