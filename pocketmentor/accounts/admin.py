@@ -17,3 +17,9 @@ class PersonAdmin(UserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "name", "language"]})]
     readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Links already sent and open sessions end with the old password hash (sesame).
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)

@@ -1,6 +1,7 @@
 """Sign-in links: signed, single use, expiring; sent by e-mail in the person's language."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -41,3 +42,16 @@ def login_link_send(*, user: User) -> None:
             render_to_string("accounts/email/login_link.html", context), "text/html"
         )
     transaction.on_commit(message.send)
+
+
+@transaction.atomic
+def person_deactivate(*, user_ids: list[int]) -> None:
+    """Stop the people signing in: every link already sent and every session ends for good.
+
+    A sign-in link is signed over the person's password hash (django-sesame), and so is each
+    session (Django): a fresh unusable password makes both dead, and a later reactivation
+    brings neither back. Only people who are staff nowhere are deactivated, so no password
+    anyone uses is lost.
+    """
+    for user_id in user_ids:  # a fresh random value each: no two people share one
+        User.objects.filter(pk=user_id).update(is_active=False, password=make_password(None))

@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
-from pocketmentor.accounts.services import login_link_url
+from pocketmentor.accounts.services import login_link_url, person_deactivate
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.orgs.models import Group, Membership, Organization
 from pocketmentor.orgs.people import (
@@ -220,7 +220,8 @@ def people_invite(*, organization: Organization) -> int:
 def membership_deactivate(*, membership: Membership) -> None:
     """End a participant's part in the organization; what they wrote and did stays.
 
-    They cannot sign in any more unless another organization still counts on them.
+    They cannot sign in any more unless another organization still counts on them; then the
+    links and sessions they had stay dead even after a reactivation.
     """
     if membership.role != Membership.Role.PARTICIPANT:
         raise ValueError("Only participants are deactivated; staff lose their role instead.")
@@ -228,7 +229,7 @@ def membership_deactivate(*, membership: Membership) -> None:
         user_id=membership.user_id, program__organization_id=membership.organization_id
     ).update(is_active=False)
     if not _active_elsewhere(membership):
-        User.objects.filter(pk=membership.user_id).update(is_active=False)
+        person_deactivate(user_ids=[membership.user_id])
 
 
 @transaction.atomic

@@ -156,3 +156,18 @@ def test_login_link_command_names_an_unknown_address(db):
 
     with pytest.raises(CommandError, match="Nobody has the e-mail address x@y.no"):
         call_command("login_link", "x@y.no")
+
+
+def test_a_link_stays_dead_when_the_admin_site_deactivates_and_reactivates_the_person(ann):
+    from pocketmentor.accounts.models import User
+
+    token = token_of(link_path(ann))
+    operator = Client()
+    operator.force_login(User.objects.create_superuser("root@host.example", "x" * 20))
+    page = f"/admin/accounts/user/{ann.pk}/change/"
+    fields = {"email": ann.email, "name": ann.name, "language": ""}
+    assert operator.post(page, fields).status_code == 302  # active unticked
+    assert operator.post(page, fields | {"is_active": "on"}).status_code == 302
+    ann.refresh_from_db()
+    assert ann.is_active
+    assert Client().post("/login/", {"t": token}).status_code == 410

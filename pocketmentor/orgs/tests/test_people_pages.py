@@ -217,6 +217,20 @@ def test_deactivation_blocks_sign_in_keeps_history_and_can_be_undone(hr, ann, pr
     assert fresh.get("/o/fjordvik/lead/").status_code == 200
 
 
+def test_a_link_made_before_a_deactivation_stays_dead_after_reactivation(hr, ann):
+    membership = ann.memberships.get()
+    before = login_link_url(user=ann).split("t=")[1]
+    hr.post(f"{PEOPLE}{membership.pk}/deactivate/")
+    hr.post(f"{PEOPLE}{membership.pk}/reactivate/")
+    ann.refresh_from_db()
+    assert ann.is_active
+    stale = Client()
+    assert stale.post("/login/", {"t": before}).status_code == 410
+    assert "_auth_user_id" not in stale.session
+    fresh = Client()  # a link made after the reactivation works
+    assert fresh.post("/login/", {"t": login_link_url(user=ann).split("t=")[1]}).status_code == 302
+
+
 def test_someone_still_active_elsewhere_keeps_signing_in_there(hr, ann, outsider, org):
     other = outsider.memberships.get().organization
     Membership.objects.create(organization=other, user=ann, role="participant")
