@@ -14,15 +14,29 @@ class ResponseForm(forms.Form):
 
     key = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, activity: Activity, response: Response | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        activity: Activity,
+        response: Response | None = None,
+        mine: dict | None = None,
+        **kwargs,
+    ):
+        """`mine`: the text and visibility the writer chose, shown over the stored ones."""
         kwargs.setdefault("prefix", f"a{activity.pk}")
-        initial = {"key": uuid.uuid4()}
+        initial = {"key": uuid.uuid4(), "version": response.version if response else 0}
         if response is not None:
             initial |= {"text": response.text, "visibility": response.visibility}
+        initial |= mine or {}
         super().__init__(*args, initial=initial, **kwargs)
         self.activity = activity
         kind = activity.kind
-        if kind in (Activity.Kind.REFLECTION, Activity.Kind.TASK):
+        if activity.takes_text:
+            # The version of the text this page shows: an edit from an older one is a conflict.
+            # Pages from before versions existed send none, and are not checked.
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, min_value=0
+            )
             self.fields["text"] = forms.CharField(
                 label=_("Your reflection") if kind == Activity.Kind.REFLECTION else _("A note"),
                 required=kind == Activity.Kind.REFLECTION,
@@ -67,6 +81,7 @@ class ResponseForm(forms.Form):
             "value": data.get("value"),
             "option_ids": choice if isinstance(choice, list) else [choice] if choice else [],
             "visibility": data.get("visibility", Response.Visibility.PRIVATE),
+            "version": data.get("version"),
         }
 
 

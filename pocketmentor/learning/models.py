@@ -59,6 +59,8 @@ class Response(models.Model):
     )
     created_at = models.DateTimeField(_("done"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+    # Raised by every edit; an edit names the version it started from (learning/services.py).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("response")

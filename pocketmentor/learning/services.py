@@ -17,6 +17,22 @@ class KeyConflict(Exception):
     """The idempotency key already belongs to another response."""
 
 
+class AnswerFinal(Exception):
+    """A quiz or poll was answered already: the first answer stands."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.pk)
+        self.response = response
+
+
+class EditConflict(Exception):
+    """The response changed after the page the edit was written on was opened."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.pk)
+        self.response = response
+
+
 @transaction.atomic
 def response_record(
     *,
@@ -27,11 +43,15 @@ def response_record(
     value: int | None = None,
     option_ids: Iterable[int] = (),
     visibility: str = Response.Visibility.PRIVATE,
+    version: int | None = None,
 ) -> tuple[Response, bool]:
-    """Store what a participant did; a replayed key or a second answer changes nothing.
+    """Store what a participant did; a replayed key changes nothing and succeeds.
 
     Returns the response and whether this call changed anything. Reflections and task
-    notes can be rewritten later; quiz and poll answers are final once given.
+    notes can be rewritten later: `version` is the response's version the writer started
+    from (0 when there was none), and an edit from an older one raises `EditConflict`
+    instead of overwriting the newer text (None, for callers without a page, skips the
+    check). Quiz and poll answers are final: another answer raises `AnswerFinal`.
     """
     existing = (
         Response.objects.select_for_update()
@@ -52,16 +72,27 @@ def response_record(
                     visibility=visibility,
                 )
         except IntegrityError:  # a concurrent request with the same key or activity won
-            return Response.objects.get(enrollment=enrollment, activity=activity), False
-        if option_ids:
-            response.choices.set(option_ids)
-        insights.response_recorded(response=response, option_ids=option_ids)
-        pages.touch(enrollment_id=enrollment.pk)
-        return response, True
-    if existing.key == key or not activity.takes_text:
+            existing = (
+                Response.objects.select_for_update()
+                .filter(enrollment=enrollment, activity=activity)
+                .first()
+            )
+            if existing is None:
+                raise KeyConflict(key) from None
+        else:
+            if option_ids:
+                response.choices.set(option_ids)
+            insights.response_recorded(response=response, option_ids=option_ids)
+            pages.touch(enrollment_id=enrollment.pk)
+            return response, True
+    if existing.key == key:
         return existing, False
+    if not activity.takes_text:
+        raise AnswerFinal(existing)
     if (existing.text, existing.visibility) == (text, visibility):
         return existing, False
+    if version is not None and version != existing.version:
+        raise EditConflict(existing)
     return response_edit(response=existing, text=text, visibility=visibility), True
 
 
@@ -72,7 +103,8 @@ def response_edit(*, response: Response, text: str, visibility: str) -> Response
     response.text = text
     response.visibility = visibility
     response.updated_at = timezone.now()
-    response.save(update_fields=["text", "visibility", "updated_at"])
+    response.version += 1
+    response.save(update_fields=["text", "visibility", "updated_at", "version"])
     pages.touch(enrollment_id=response.enrollment_id)
     return response
 

@@ -15,6 +15,8 @@ from pocketmentor.learning import pages, selectors, sharing
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (
+    AnswerFinal,
+    EditConflict,
     KeyConflict,
     SupporterLimit,
     feedback_give,
@@ -93,28 +95,65 @@ def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
     if unit is None:  # locked: answering before the week opens is not possible
         return render(request, "404.html", status=404)
     activity = next(a for a in unit.activities.all() if a.pk == activity_id)
+    if request.POST.get("resolve") == "newer":  # a conflict settled for the stored text
+        return _answered(request, enrollment, unit, activity)
     form = ResponseForm(request.POST, activity=activity)
-    if form.is_valid():
-        try:
-            response_record(enrollment=enrollment, activity=activity, **form.answer())
-        except KeyConflict:
-            form.add_error(
-                None, _("This answer could not be saved. Reload the page and try again.")
-            )
-        else:
-            if request.POST.get("next") == "reflections":
-                return redirect(_url("learning:reflections", enrollment))
-            if not _is_htmx(request):
-                url = _url("learning:unit", enrollment, number=unit.number)
-                return redirect(f"{url}#activity-{activity.pk}")
-            form = None
+    if not form.is_valid():
+        return _refused(request, enrollment, unit, activity, form, status=400)
+    try:
+        response_record(enrollment=enrollment, activity=activity, **form.answer())
+    except KeyConflict:
+        form.add_error(None, _("This answer could not be saved. Reload the page and try again."))
+        return _refused(request, enrollment, unit, activity, form, status=400)
+    except AnswerFinal:
+        return _answered(request, enrollment, unit, activity, notice=_final_notice(activity))
+    except EditConflict as conflict:
+        answer = form.answer()
+        form = ResponseForm(
+            activity=activity,
+            response=conflict.response,
+            mine={"text": answer["text"], "visibility": answer["visibility"]},
+        )
+        form.conflict = conflict.response
+        form.next = request.POST.get("next", "")
+        return _refused(request, enrollment, unit, activity, form, status=409)
+    return _answered(request, enrollment, unit, activity)
+
+
+def _answered(request, enrollment, unit, activity, *, notice: str = "") -> HttpResponse:
+    """The activity as answered: its section for htmx and the outbox, else back to the page."""
+    if not _is_htmx(request):
+        if notice:
+            messages.info(request, notice)
+        if request.POST.get("next") == "reflections":
+            return redirect(_url("learning:reflections", enrollment))
+        url = _url("learning:unit", enrollment, number=unit.number)
+        return redirect(f"{url}#activity-{activity.pk}")
+    states = selectors.activity_states(enrollment=enrollment, unit=unit)
+    state = next(s for s in states if s.activity.pk == activity.pk)
+    form = ResponseForm(activity=activity, response=state.response)
+    context = _base(enrollment) | {"state": state, "form": form, "notice": notice}
+    return render(request, "learning/_activity.html", context)
+
+
+def _refused(request, enrollment, unit, activity, form, *, status: int) -> HttpResponse:
+    """The activity with what was sent and why it is not stored, so nothing typed is lost."""
     states = selectors.activity_states(enrollment=enrollment, unit=unit)
     if _is_htmx(request):
-        state = next(s for s in states if s.activity.pk == activity_id)
-        form = form or ResponseForm(activity=activity, response=state.response)
+        state = next(s for s in states if s.activity.pk == activity.pk)
         context = _base(enrollment) | {"state": state, "form": form}
-        return render(request, "learning/_activity.html", context)
-    return _unit_page(request, enrollment, unit, states=states, failed=form, status=400)
+        return render(request, "learning/_activity.html", context, status=status)
+    return _unit_page(request, enrollment, unit, states=states, failed=form, status=status)
+
+
+def _final_notice(activity: Activity) -> str:
+    if activity.kind == Activity.Kind.QUIZ:
+        return _(
+            "You had answered this quiz already. Your first answer stands: quiz answers are final."
+        )
+    return _(
+        "You had answered this poll already. Your first answer stands: poll answers are final."
+    )
 
 
 @require_GET

@@ -14,6 +14,7 @@ from pocketmentor.insights.models import LearningRecord, UnitFunnel
 from pocketmentor.insights.xapi import problems
 from pocketmentor.learning.models import Response
 from pocketmentor.learning.services import (
+    AnswerFinal,
     feedback_give,
     reaction_toggle,
     response_edit,
@@ -43,8 +44,8 @@ def test_each_answer_is_one_statement_with_its_result(ann, program):
         (poll, {"value": 4}),
     ):
         response_record(enrollment=enrollment, activity=activity, key=uuid.uuid4(), **fields)
-    key = uuid.uuid4()
-    response_record(enrollment=enrollment, activity=poll, key=key, value=5)  # final: no record
+    with pytest.raises(AnswerFinal):  # final: no record
+        response_record(enrollment=enrollment, activity=poll, key=uuid.uuid4(), value=5)
     results = [r.statement.get("result") for r in LearningRecord.objects.order_by("timestamp")]
     assert verbs() == [
         ("answered", f"activity/{reflection.pk}"),

@@ -326,3 +326,130 @@ def test_poll_results_are_cached_and_count_my_newer_answer(
     )
     again = client_ann.get(week_url(program)).content.decode()
     assert first.count(">50%<") == 2 and again.count(">50%<") == 2  # cached for a minute
+
+
+# Honest edits: an edit from a stale page is shown beside the newer text, never dropped.
+
+
+def stale_edit(client, program, reflection, text, version, **fields):
+    return post_answer(
+        client, program, reflection, text=text, visibility="private", version=version, **fields
+    )
+
+
+def test_five_edits_from_one_stale_page_save_one_and_show_four_the_conflict(
+    client_ann, ann, program
+):
+    reflection = activity(program, "reflection")
+    answer(ann.enrollments.get(), reflection, text="Written on Monday")
+    texts = [f"Edit number {n} from the same page" for n in range(1, 6)]
+    responses = [stale_edit(client_ann, program, reflection, text, 1) for text in texts]
+    assert [r.status_code for r in responses] == [302, 409, 409, 409, 409]
+    for text, response in zip(texts[1:], responses[1:], strict=True):
+        page = response.content.decode()
+        assert "Denne teksten ble endret et annet sted" in page
+        assert "Edit number 1 from the same page" in page  # the newer text
+        assert f"{text}</textarea>" in page  # and theirs, ready to keep
+        assert 'value="2"' in page  # keeping theirs now edits the newer version
+    stored = Response.objects.get()
+    assert (stored.text, stored.version) == (texts[0], 2)
+
+
+def test_keep_mine_after_a_conflict_saves_my_text(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    response = answer(ann.enrollments.get(), reflection, text="Newer, from the laptop")
+    response.version = 3
+    response.save()
+    stale_edit(client_ann, program, reflection, "Mine, from the phone", 2)
+    kept = stale_edit(client_ann, program, reflection, "Mine, from the phone", 3, resolve="mine")
+    assert kept.status_code == 302
+    stored = Response.objects.get()
+    assert (stored.text, stored.version) == ("Mine, from the phone", 4)
+
+
+def test_keep_the_newer_after_a_conflict_changes_nothing(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    answer(ann.enrollments.get(), reflection, text="Newer, from the laptop", version=2)
+    response = client_ann.post(
+        week_url(program, f"activities/{reflection.pk}/"),
+        {f"a{reflection.pk}-text": "Mine", "resolve": "newer", "next": "reflections"},
+    )
+    assert response["Location"] == week_url(program, "reflections/")
+    assert (Response.objects.get().text, Response.objects.get().version) == (
+        "Newer, from the laptop",
+        2,
+    )
+
+
+def test_a_conflict_from_my_reflections_returns_there_once_settled(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    answer(ann.enrollments.get(), reflection, text="Newer", version=2)
+    page = stale_edit(
+        client_ann, program, reflection, "Older page", 1, next_page="reflections"
+    ).content.decode()
+    assert '<input type="hidden" name="next" value="reflections">' in page
+    kept = stale_edit(
+        client_ann, program, reflection, "Older page", 2, resolve="mine", next_page="reflections"
+    )
+    assert kept["Location"] == week_url(program, "reflections/")
+    assert Response.objects.get().text == "Older page"
+
+
+def test_a_stale_edit_over_htmx_is_409_with_both_texts(client_ann, ann, program):
+    reflection = activity(program, "reflection")
+    answer(ann.enrollments.get(), reflection, text="Newer", version=2)
+    response = client_ann.post(
+        week_url(program, f"activities/{reflection.pk}/"),
+        {
+            f"a{reflection.pk}-key": str(uuid.uuid4()),
+            f"a{reflection.pk}-text": "From the train",
+            f"a{reflection.pk}-visibility": "group",
+            f"a{reflection.pk}-version": "1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert page.lstrip().startswith('<section class="activity done"')
+    assert "Behold min" in page and "Behold den nyere" in page
+    assert "Newer" in page and "From the train</textarea>" in page
+    assert Response.objects.get().text == "Newer"
+
+
+def test_a_second_quiz_answer_is_told_the_first_stands(client_ann, program):
+    quiz = activity(program, "quiz")
+    right, wrong = quiz.options.get(is_correct=True), quiz.options.get(is_correct=False)
+    post_answer(client_ann, program, quiz, choice=wrong.pk)
+    response = post_answer(client_ann, program, quiz, choice=right.pk)
+    assert response.status_code == 302
+    page = client_ann.get(response["Location"]).content.decode()
+    assert "Du hadde allerede svart på denne quizen. Det første svaret ditt gjelder" in page
+    assert list(Response.objects.get().choices.all()) == [wrong]
+
+
+def test_a_second_poll_answer_over_htmx_is_told_the_first_stands(bob, program):
+    poll = activity(program, "poll")
+    client = signed_in(bob)
+    post_answer(client, program, poll, value=2)
+    response = client.post(
+        week_url(program, f"activities/{poll.pk}/"),
+        {f"a{poll.pk}-key": str(uuid.uuid4()), f"a{poll.pk}-value": 5},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "You had answered this poll already. Your first answer stands" in (
+        response.content.decode()
+    )
+    assert Response.objects.get().value == 2
+
+
+def test_a_refused_answer_over_htmx_is_400_and_keeps_the_text(client_ann, program):
+    reflection = activity(program, "reflection")
+    response = client_ann.post(
+        week_url(program, f"activities/{reflection.pk}/"),
+        {f"a{reflection.pk}-key": str(uuid.uuid4()), f"a{reflection.pk}-text": "x" * 5001},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert "x" * 5001 + "</textarea>" in response.content.decode()
+    assert not Response.objects.exists()
