@@ -3,6 +3,7 @@
 Every variable is listed in docs/configuration.md.
 """
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "pocketmentor.learning.pages.StaffWritesMiddleware",
+    # Last: answers a locked-out staff sign-in with its page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pocketmentor.urls"
@@ -196,12 +200,29 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "pocketmentor.accounts.backends.PasswordBackend",
     "pocketmentor.accounts.backends.LinkBackend",
 ]
 LOGIN_URL = "accounts:request_link"
 LOGIN_REDIRECT_URL = "learning:home"
 LOGOUT_REDIRECT_URL = "accounts:request_link"
+
+# Staff passwords (/login/staff/ and /admin/login/): django-axes locks one account from one
+# client address after STAFF_SIGN_IN_FAILURES wrong passwords, for STAFF_SIGN_IN_LOCK_MINUTES
+# (each try during the lock starts them again). See accounts/lockout.py and docs/privacy.md.
+AXES_ENABLED = env_bool("STAFF_SIGN_IN_LIMITS", True)
+AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURES", 5)
+AXES_COOLOFF_MINUTES = env_int("STAFF_SIGN_IN_LOCK_MINUTES", 15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "pocketmentor.accounts.lockout.account_name"
+AXES_CLIENT_IP_CALLABLE = "pocketmentor.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "pocketmentor.accounts.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the audit log instead
 
 # Sign-in links: signed, single use, expiring.
 SESAME_TOKEN_NAME = "t"  # noqa: S105 - a query parameter name
