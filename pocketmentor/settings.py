@@ -201,7 +201,7 @@ X_FRAME_OPTIONS = "DENY"
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account and address before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    "pocketmentor.accounts.backends.PasswordLimits",
     "pocketmentor.accounts.backends.PasswordBackend",
     "pocketmentor.accounts.backends.LinkBackend",
 ]

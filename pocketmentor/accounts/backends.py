@@ -6,6 +6,7 @@ ORM takes longer to build that one-row query than the database to answer it). Ev
 else, the session's check of the person's password hash included, is theirs.
 """
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import backends
 from django.db import connection
 from sesame import backends as sesame
@@ -32,3 +33,16 @@ class PasswordBackend(_LeanGetUser, backends.ModelBackend):
 
 class LinkBackend(_LeanGetUser, sesame.ModelBackend):
     """Everyone signs in with a link by e-mail (django-sesame)."""
+
+
+class PasswordLimits(AxesStandaloneBackend):
+    """Refuse a password try for a locked-out account and address (django-axes).
+
+    Only passwords are counted: a sign-in link or the organization's account has no password
+    to guess, and is checked by its own backend.
+    """
+
+    def authenticate(self, request, username=None, password=None, **credentials):
+        if password is None:
+            return None
+        return super().authenticate(request, username, password, **credentials)
