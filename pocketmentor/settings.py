@@ -45,6 +45,7 @@ SECRET_KEY = _secret_key()
 
 INSTALLED_APPS = [
     "pocketmentor.accounts",
+    "pocketmentor.privacy",
     "pocketmentor.orgs",
     "pocketmentor.programs",
     "pocketmentor.learning",

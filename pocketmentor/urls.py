@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("pocketmentor.nudges.urls")),  # studio/…/nudges/ and nudges/preferences/
     path("", include("pocketmentor.insights.urls")),  # studio/…/insights/, xapi/statements
     path("media/<path:name>", views.media, name="media"),
-    path("me/", include("pocketmentor.accounts.data_urls")),
+    path("me/", include("pocketmentor.privacy.urls")),
     path("", include(account_urls.oidc_urlpatterns)),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
     path("", include((groups.participant_urlpatterns, "seminars"))),

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from sesame.utils import get_user
 
+from pocketmentor.accounts import signals
 from pocketmentor.accounts.forms import LinkRequestForm
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import login_link_send, person_language
-from pocketmentor.insights.services import sign_in_recorded
 
 ALL = ["GET", "POST"]
 
@@ -35,7 +35,7 @@ def link(request: HttpRequest) -> HttpResponse:
         translation.activate(person_language(user))
         return render(request, "accounts/confirm.html", {"token": token, "person": user})
     login(request, user, backend="pocketmentor.accounts.backends.LinkBackend")
-    sign_in_recorded(user=user)
+    signals.link_signed_in.send(User, user=user)
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 

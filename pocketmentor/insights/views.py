@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from pocketmentor.insights import charts, exports, selectors, services, tracking
+from pocketmentor.insights import charts, exports, selectors, services
 from pocketmentor.insights.models import WeekTally
+from pocketmentor.learning import tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.views import participant_page
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page

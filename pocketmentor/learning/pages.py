@@ -26,8 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from pocketmentor.insights import tracking
-from pocketmentor.learning import selectors
+from pocketmentor.learning import selectors, tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.orgs.models import Organization
 
@@ -109,12 +108,6 @@ def _fill(request: HttpRequest, html: str) -> str:
     return parts[0] + "".join(key + part for key, part in zip(keys, parts[1:], strict=True))
 
 
-def reads_only(view):
-    """Mark a studio view whose POSTs change nothing (a preview): they keep the kept pages."""
-    view.reads_only = True
-    return view
-
-
 class StaffWritesMiddleware:
     """A write in the studio or the admin may change what participants see."""
 
@@ -133,3 +126,8 @@ class StaffWritesMiddleware:
         elif request.path.startswith("/admin/"):
             touch_organization()
         return response
+
+
+def content_changed(sender, *, organization, **kwargs) -> None:
+    """Staff changed an organization's content outside a studio request (programs.signals)."""
+    touch_organization(slug=organization.slug)

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pocketmentor.insights import services as insights
-from pocketmentor.learning import pages
+from pocketmentor.learning import pages, signals
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
-from pocketmentor.nudges import hooks as nudges
 from pocketmentor.programs.models import Activity
 
 
@@ -82,7 +80,7 @@ def response_record(
         else:
             if option_ids:
                 response.choices.set(option_ids)
-            insights.response_recorded(response=response, option_ids=option_ids)
+            signals.response_recorded.send(Response, response=response, option_ids=option_ids)
             pages.touch(enrollment_id=enrollment.pk)
             return response, True
     if existing.key == key:
@@ -99,7 +97,7 @@ def response_record(
 @transaction.atomic
 def response_edit(*, response: Response, text: str, visibility: str) -> Response:
     """Rewrite a reflection or a task note, or change who may see it."""
-    insights.response_sharing(response=response, visibility=visibility)
+    signals.response_sharing.send(Response, response=response, visibility=visibility)
     response.text = text
     response.visibility = visibility
     response.updated_at = timezone.now()
@@ -113,8 +111,7 @@ def response_edit(*, response: Response, text: str, visibility: str) -> Response
 def feedback_give(*, response: Response, author, text: str) -> Feedback:
     """A reply to a shared reflection; the writer sees it beside their reflection."""
     feedback = Feedback.objects.create(response=response, author=author, text=text)
-    nudges.feedback_received(feedback=feedback)
-    insights.feedback_recorded(feedback=feedback)
+    signals.feedback_given.send(Feedback, feedback=feedback)
     pages.touch(enrollment_id=response.enrollment_id)
     return feedback
 
@@ -130,7 +127,7 @@ def reaction_toggle(*, response: Response, user, kind: str) -> Reaction | None:
     reaction, _ = Reaction.objects.update_or_create(
         response=response, user=user, defaults={"kind": kind}
     )
-    insights.reaction_recorded(reaction=reaction)
+    signals.reaction_given.send(Reaction, reaction=reaction)
     return reaction
 
 

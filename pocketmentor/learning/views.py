@@ -10,8 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pocketmentor.insights import tracking
-from pocketmentor.learning import pages, selectors, sharing
+from pocketmentor.learning import pages, selectors, sharing, tracking
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class Config(AppConfig):
     name = "pocketmentor.nudges"
     label = "nudges"
+
+    def ready(self):
+        # What this app keeps about a person, for the privacy package's export and erasure.
+        import pocketmentor.nudges.privacy  # noqa: F401
+        import pocketmentor.nudges.receivers  # noqa: F401

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from pocketmentor.learning import pages
 from pocketmentor.orgs.models import Organization
+from pocketmentor.programs import signals
 from pocketmentor.programs.exporter import write_program
 from pocketmentor.programs.importer import (
     ActivitySpec,
@@ -55,7 +55,8 @@ def program_import(
         _activities_sync(unit, unit_spec.activities, now=now, report=report)
     for unit in existing.values():
         _unit_retire(unit, report)
-    pages.touch_organization(slug=organization.slug)  # also when imported from the command line
+    # Also when imported from the command line, outside a studio request.
+    signals.content_changed.send(Program, organization=organization)
     return program
 
 

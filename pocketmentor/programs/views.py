@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pocketmentor.learning import pages
+from pocketmentor.lib.views import reads_only
 from pocketmentor.orgs.permissions import AUTHORS, staff_page, studio_organizations
 from pocketmentor.programs import authoring, media
 from pocketmentor.programs.forms import (
@@ -190,7 +190,7 @@ def card(request, organization, program: Program, number: int, card_id: int | No
     return render(request, "programs/card_form.html", context)
 
 
-@pages.reads_only  # posted as the author types: participants' kept pages stay
+@reads_only  # posted as the author types: participants' kept pages stay
 @require_POST
 @studio_page
 def card_preview(request, organization) -> HttpResponse:

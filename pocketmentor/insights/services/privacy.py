@@ -6,16 +6,16 @@ from django.db import transaction
 from django.db.models import Q
 
 from pocketmentor.insights import records
-from pocketmentor.insights.models import (
-    LearningRecord,
-)
+from pocketmentor.insights.models import LearningRecord
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.privacy import registry
 
 
 def _records_about(user) -> Q:
     return Q(actor=user) | Q(enrollment__in=Enrollment.objects.filter(user=user).values("pk"))
 
 
+@registry.section("learning_records")
 def records_of(user, organization=None) -> list[dict]:
     """The statements about a person (what they did, and feedback they received), oldest first.
 
@@ -27,6 +27,7 @@ def records_of(user, organization=None) -> list[dict]:
     return list(rows.order_by("timestamp", "id").values_list("statement", flat=True))
 
 
+@registry.erase_step
 @transaction.atomic
 def records_erase(user) -> int:
     """Anonymise the person in their records: a random account name, no link to them.

@@ -2,7 +2,7 @@
 
 `record_append` is the one way a record is written. It runs in the caller's transaction (a
 record exists exactly when the action it describes does) and updates the rollups in that
-same transaction. The hooks below it are what the learning app calls, one line each.
+same transaction. The hooks below it answer the learning app's signals (insights/receivers.py).
 """
 
 import datetime as dt

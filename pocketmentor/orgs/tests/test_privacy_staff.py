@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 
 from pocketmentor.accounts.models import User
-from pocketmentor.accounts.privacy import OtherOrganizations, person_erase
 from pocketmentor.conftest import answer, enroll, make_person, signed_in
 from pocketmentor.learning.models import Enrollment, Response, Supporter
 from pocketmentor.orgs.models import Membership, Organization
+from pocketmentor.privacy.services import OtherOrganizations, person_erase
 
 
 def data_url(user, suffix: str = "", org: str = "fjordvik") -> str:

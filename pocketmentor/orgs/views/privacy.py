@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pocketmentor.accounts import privacy
-from pocketmentor.accounts.data_views import export_response
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import ADMINS, staff_page
+from pocketmentor.privacy import services as privacy
+from pocketmentor.privacy.views import export_response
 
 logger = logging.getLogger(__name__)
 admin_page = staff_page(ADMINS)

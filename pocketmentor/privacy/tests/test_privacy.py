@@ -9,10 +9,10 @@ from django.test import Client
 from sesame.utils import get_query_string
 
 from pocketmentor.accounts.models import Session, User
-from pocketmentor.accounts.privacy import person_data, person_erase
 from pocketmentor.conftest import answer, enroll, make_person, make_program, signed_in, week_url
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
 from pocketmentor.orgs.models import Membership, Organization
+from pocketmentor.privacy.services import person_data, person_erase
 
 SCRIPT = "<script>alert('ann')</script> & more"
 

@@ -1,9 +1,15 @@
-"""What other apps call when something happens that someone should hear about."""
+"""Messages planned when something happens in the apps below: the signals nudges subscribes to."""
 
 from django.db import transaction
+from django.dispatch import receiver
+
+from pocketmentor.learning import signals as learning
+from pocketmentor.learning.models import Feedback
+from pocketmentor.nudges.planning import plan_feedback
 
 
-def feedback_received(*, feedback) -> None:
+@receiver(learning.feedback_given, dispatch_uid="nudges.feedback_given")
+def feedback_received(sender, *, feedback, **kwargs) -> None:
     """Plan the message to the reflection's writer once the feedback is committed.
 
     `robust`: a failure here is logged and never undoes or breaks the reply itself.
@@ -12,9 +18,6 @@ def feedback_received(*, feedback) -> None:
 
 
 def _plan_feedback(feedback_id: int) -> None:
-    from pocketmentor.learning.models import Feedback
-    from pocketmentor.nudges.planning import plan_feedback
-
     feedback = (
         Feedback.objects.select_related("response__enrollment__program", "response__activity")
         .filter(pk=feedback_id)

@@ -2,22 +2,22 @@
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path, register_converter
+from django.urls import register_converter
 from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pocketmentor.accounts import privacy
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import person_language
-from pocketmentor.orgs.models import Membership, Organization
+from pocketmentor.privacy import services as privacy
+from pocketmentor.privacy.registry import Tenant
+from pocketmentor.privacy.services import person_time_zone
 
 
 class ExportFormat:
@@ -30,19 +30,12 @@ class ExportFormat:
         return value
 
 
+# The exports' URLs, the person's (privacy/urls.py) and an admin's, end in .json or .html.
 register_converter(ExportFormat, "export_format")
 
 
-def person_time_zone(user: User, organization: Organization | None = None) -> str:
-    """The organization's time zone, else the person's first organization's, else the default."""
-    if organization is not None:
-        return organization.time_zone
-    membership = user.memberships.select_related("organization").order_by("pk").first()
-    return membership.organization.time_zone if membership else settings.TIME_ZONE
-
-
 def export_response(
-    request: HttpRequest, *, person: User, fmt: str, organization: Organization | None = None
+    request: HttpRequest, *, person: User, fmt: str, organization: Tenant | None = None
 ) -> HttpResponse:
     """The person's data as a JSON file, or as a readable page in the person's language."""
     data = privacy.person_data(user=person, organization=organization)
@@ -59,7 +52,7 @@ def export_response(
             "data": data,
             "zone": person_time_zone(person, organization),
         }
-        response = render(request, "accounts/data_export.html", context)
+        response = render(request, "privacy/data_export.html", context)
     response["Content-Language"] = language
     response["Content-Disposition"] = content_disposition_header(False, name)
     return response
@@ -85,8 +78,8 @@ def person_page(view):
 def overview(request: HttpRequest) -> HttpResponse:
     data = privacy.person_data(user=request.user)
     written = sum(1 for r in data["responses"] if r["text"])
-    context = {"data": data, "written": written, "staff": _is_staff(data)}
-    return render(request, "accounts/data.html", context)
+    context = {"data": data, "written": written, "staff": privacy.is_staff(data)}
+    return render(request, "privacy/data.html", context)
 
 
 @require_GET
@@ -103,22 +96,10 @@ def erase(request: HttpRequest) -> HttpResponse:
     """Confirm, then erase in one POST; the person is signed out and told what happened."""
     if request.method == "GET":
         data = privacy.person_data(user=request.user)
-        return render(request, "accounts/erase_confirm.html", {"staff": _is_staff(data)})
+        return render(request, "privacy/erase_confirm.html", {"staff": privacy.is_staff(data)})
     privacy.person_erase(user=request.user)
     logout(request)
-    response = render(request, "accounts/erased.html")
+    response = render(request, "privacy/erased.html")
     # Leave nothing on this phone: the pages the service worker kept, answers waiting offline.
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
-
-
-def _is_staff(data: dict) -> bool:
-    staff = {Membership.Role.ADMIN, Membership.Role.FACILITATOR}
-    return any(m["role"] in staff for m in data["memberships"])
-
-
-urlpatterns = [
-    path("data/", overview, name="overview"),
-    path("data/export.<export_format:fmt>", export, name="export"),
-    path("data/erase/", erase, name="erase"),
-]

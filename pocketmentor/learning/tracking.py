@@ -1,4 +1,4 @@
-"""Records of what participants see, written once per unit and never on a repeat view.
+"""What participants see, told once per unit (insights records it), never on a repeat view.
 
 A page view that wrote a row every time would slow every page; the session remembers which
 units already have their record, so a repeat view adds no query.
@@ -6,7 +6,7 @@ units already have their record, so a repeat view adds no query.
 
 from django.http import HttpRequest
 
-from pocketmentor.insights import services
+from pocketmentor.learning import signals
 
 OPENED, READ = "insights.opened", "insights.read"
 
@@ -27,10 +27,10 @@ def seen(request: HttpRequest, unit_id: int) -> bool:
 def unit_viewed(request: HttpRequest, enrollment, unit) -> None:
     """The participant opened a unit: one record the first time in this session."""
     if _first_time(request, OPENED, unit.pk):
-        services.unit_opened(enrollment=enrollment, unit=unit)
+        signals.unit_opened.send(type(unit), enrollment=enrollment, unit=unit)
 
 
 def cards_seen(request: HttpRequest, enrollment, unit) -> None:
     """The participant reached the end of a unit's cards: one record, as for opening."""
     if _first_time(request, READ, unit.pk):
-        services.cards_read(enrollment=enrollment, unit=unit)
+        signals.cards_read.send(type(unit), enrollment=enrollment, unit=unit)

@@ -1,0 +1,20 @@
+"""What the participant app tells the apps above it (insights, nudges), which subscribe.
+
+Each is sent inside the write's transaction, so a receiver's writes (a learning record)
+commit or roll back with it; a receiver that must wait for the commit says so itself.
+"""
+
+from django.dispatch import Signal
+
+# A new response was stored: `response`, `option_ids`.
+response_recorded = Signal()
+# A response's visibility is about to change to `visibility` (sent before it is saved).
+response_sharing = Signal()
+# A facilitator or supporter replied to a shared reflection: `feedback`.
+feedback_given = Signal()
+# A peer reacted to what someone shared: `reaction`.
+reaction_given = Signal()
+# A participant opened a unit (`enrollment`, `unit`), the first time in a session.
+unit_opened = Signal()
+# A participant reached the end of a unit's cards (`enrollment`, `unit`), once per session.
+cards_read = Signal()
