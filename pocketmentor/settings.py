@@ -162,6 +162,9 @@ elif TASKS_BACKEND == "redis":
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}.")
+# Poll answers are shown as shares only from this many answers, so that no one can infer
+# another person's answer from a share (on phones and dashboards).
+POLL_MIN_ANSWERS = env_int("POLL_MIN_ANSWERS", 5)
 NUDGES_WORKER_INTERVAL = env_int("NUDGES_WORKER_INTERVAL", 10)  # seconds between rounds when idle
 NUDGES_BATCH_SIZE = env_int("NUDGES_BATCH_SIZE", 100)  # messages per task
 NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 600)  # a claim older than this is retaken

@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q
 from django.utils import timezone
@@ -209,6 +210,10 @@ class PollResult:
     total: int
     mean: float | None = None
 
+    @property
+    def min_answers(self) -> int:
+        return settings.POLL_MIN_ANSWERS
+
 
 def polls(*, program: Program, weeks: int) -> list[PollResult]:
     """Polls and self-assessments of the weeks so far, in order, with how people answered."""
@@ -237,9 +242,12 @@ def polls(*, program: Program, weeks: int) -> list[PollResult]:
         else:
             rows = [(o.text, mine.get(o.pk, 0)) for o in activity.options.all()]
         total = sum(n for _, n in rows)
-        answers = [Answer(label, n, round(100 * n / total) if total else 0) for label, n in rows]
+        if total < settings.POLL_MIN_ANSWERS:  # too few to show without revealing answers
+            results.append(PollResult(activity, [], total))
+            continue
+        answers = [Answer(label, n, round(100 * n / total)) for label, n in rows]
         mean = None
-        if activity.is_scale and total:
+        if activity.is_scale:
             mean = sum(v * mine.get(v, 0) for v in activity.scale) / total
         results.append(PollResult(activity, answers, total, mean))
     return results

@@ -1,3 +1,4 @@
+import random
 import uuid
 
 from django import forms
@@ -20,9 +21,13 @@ class ResponseForm(forms.Form):
         activity: Activity,
         response: Response | None = None,
         mine: dict | None = None,
+        shuffle_for: int | None = None,
         **kwargs,
     ):
-        """`mine`: the text and visibility the writer chose, shown over the stored ones."""
+        """`mine`: the text and visibility the writer chose, shown over the stored ones.
+
+        `shuffle_for` (the enrollment's id) shows a quiz's options in that person's own order.
+        """
         kwargs.setdefault("prefix", f"a{activity.pk}")
         initial = {"key": uuid.uuid4(), "version": response.version if response else 0}
         if response is not None:
@@ -53,6 +58,10 @@ class ResponseForm(forms.Form):
             )
         elif kind == Activity.Kind.QUIZ or not activity.is_scale:
             options = [(o.pk, o.text) for o in activity.options.all()]
+            if kind == Activity.Kind.QUIZ and shuffle_for is not None:
+                # The right answer is often written first: each person gets an order of
+                # their own, the same on every visit (seeded by them and the activity).
+                random.Random(f"{shuffle_for}:{activity.pk}").shuffle(options)
             many = kind == Activity.Kind.QUIZ and activity.multiple
             field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
             self.fields["choice"] = field_class(

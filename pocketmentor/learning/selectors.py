@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -114,10 +115,15 @@ class ActivityState:
     response: Response | None = None
     chosen: set[int] = field(default_factory=set)
     distribution: list["Share"] = field(default_factory=list)
+    answers: int = 0  # how many answered this poll, shown as shares only from POLL_MIN_ANSWERS
 
     @property
     def done(self) -> bool:
         return self.response is not None
+
+    @property
+    def min_answers(self) -> int:
+        return settings.POLL_MIN_ANSWERS
 
     @property
     def answered_right(self) -> bool:
@@ -183,8 +189,10 @@ def _add_distributions(states: list[ActivityState]) -> None:
                 (o.text, counts[activity.id, o.id], o.id in state.chosen)
                 for o in activity.options.all()
             ]
-        total = sum(n for _, n, _ in rows) or 1
-        state.distribution = [Share(lbl, n, round(100 * n / total), m) for lbl, n, m in rows]
+        state.answers = sum(n for _, n, _ in rows)
+        if state.answers >= settings.POLL_MIN_ANSWERS:
+            total = state.answers
+            state.distribution = [Share(lbl, n, round(100 * n / total), m) for lbl, n, m in rows]
 
 
 def _poll_key(activity: Activity) -> str:

@@ -96,7 +96,7 @@ def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
     activity = next(a for a in unit.activities.all() if a.pk == activity_id)
     if request.POST.get("resolve") == "newer":  # a conflict settled for the stored text
         return _answered(request, enrollment, unit, activity)
-    form = ResponseForm(request.POST, activity=activity)
+    form = ResponseForm(request.POST, activity=activity, shuffle_for=enrollment.pk)
     if not form.is_valid():
         return _refused(request, enrollment, unit, activity, form, status=400)
     try:
@@ -130,7 +130,7 @@ def _answered(request, enrollment, unit, activity, *, notice: str = "") -> HttpR
         return redirect(f"{url}#activity-{activity.pk}")
     states = selectors.activity_states(enrollment=enrollment, unit=unit)
     state = next(s for s in states if s.activity.pk == activity.pk)
-    form = ResponseForm(activity=activity, response=state.response)
+    form = ResponseForm(activity=activity, response=state.response, shuffle_for=enrollment.pk)
     context = _base(enrollment) | {"state": state, "form": form, "notice": notice}
     return render(request, "learning/_activity.html", context)
 
@@ -178,7 +178,7 @@ def _unit_page(request, enrollment, unit, *, this_week=False, states=None, faile
     forms = {
         s.activity.pk: failed
         if failed is not None and failed.activity.pk == s.activity.pk
-        else ResponseForm(activity=s.activity, response=s.response)
+        else ResponseForm(activity=s.activity, response=s.response, shuffle_for=enrollment.pk)
         for s in states
     }
     program = enrollment.program

@@ -42,7 +42,8 @@ def test_a_second_reflection_in_a_unit_is_not_a_second_step(story):
     assert [step.count for step in funnel[1].steps] == [0, 0, 0, 2]
 
 
-def test_polls_and_self_assessments_over_the_weeks(story):
+def test_polls_and_self_assessments_over_the_weeks(story, settings):
+    settings.POLL_MIN_ANSWERS = 1
     with time_machine.travel(at(4, 3), tick=False):
         results = selectors.polls(program=story.program, weeks=4)
     assert [(r.activity.unit.number, r.total, r.mean) for r in results] == [
@@ -54,7 +55,15 @@ def test_polls_and_self_assessments_over_the_weeks(story):
     assert [a.count for a in results[1].answers] == [0, 0, 0, 1, 0]
 
 
-def test_a_poll_of_options_counts_each_option(org, story):
+def test_poll_shares_and_mean_wait_for_the_minimum_of_answers(story, settings):
+    settings.POLL_MIN_ANSWERS = 2  # week 2's poll has one answer
+    with time_machine.travel(at(4, 3), tick=False):
+        week_two = selectors.polls(program=story.program, weeks=4)[1]
+    assert (week_two.total, week_two.answers, week_two.mean) == (1, [], None)
+
+
+def test_a_poll_of_options_counts_each_option(org, story, settings):
+    settings.POLL_MIN_ANSWERS = 1
     poll = activity(story.program, 2, "poll")
     poll.scale_min = poll.scale_max = None
     poll.save()

@@ -1,10 +1,13 @@
+import re
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
-from pocketmentor.conftest import answer, make_person, signed_in, week_url
+from pocketmentor.conftest import answer, enroll, make_person, signed_in, week_url
 from pocketmentor.learning.models import Response
+from pocketmentor.programs.models import Option
 
 
 @pytest.fixture
@@ -184,7 +187,8 @@ def test_quiz_answer_shows_feedback(client_ann, program):
     assert "Not quite." in page  # the option's feedback
 
 
-def test_poll_shows_the_distribution_after_answering(client_ann, bob, program):
+def test_poll_shows_the_distribution_after_answering(client_ann, bob, program, settings):
+    settings.POLL_MIN_ANSWERS = 2
     poll = activity(program, "poll")
     answer(bob.enrollments.get(), poll, value=4)
     post_answer(client_ann, program, poll, value=2)
@@ -310,8 +314,9 @@ def test_removed_activity_is_hidden_and_cannot_be_answered(client_ann, program):
 
 
 def test_poll_results_are_cached_and_count_my_newer_answer(
-    client_ann, bob, program, django_assert_num_queries
+    client_ann, bob, program, django_assert_num_queries, settings
 ):
+    settings.POLL_MIN_ANSWERS = 1
     poll = activity(program, "poll")
     answer(bob.enrollments.get(), poll, value=4)
     client_ann.get(week_url(program))  # nothing answered: no poll results yet
@@ -453,3 +458,50 @@ def test_a_refused_answer_over_htmx_is_400_and_keeps_the_text(client_ann, progra
     assert response.status_code == 400
     assert "x" * 5001 + "</textarea>" in response.content.decode()
     assert not Response.objects.exists()
+
+
+def _people(org, program, n):
+    people = [make_person(f"p{i}@fjordvik.example", org=org, role="participant") for i in range(n)]
+    for person in people:
+        enroll(person, program)
+    return people
+
+
+def _quiz_order(client, program, quiz) -> list[str]:
+    page = client.get(week_url(program)).content.decode()
+    section = page.split(f'id="activity-{quiz.pk}"')[1].split("</section>")[0]
+    return re.findall(r'<label class="choice"><input[^>]*> ([^<]+)</label>', section)
+
+
+def test_quiz_options_come_in_each_persons_own_order_the_same_on_every_visit(org, program):
+    quiz = activity(program, "quiz")
+    written = ["Ask", "Tell"] + [f"Option {n}" for n in range(3, 7)]
+    for position, text in enumerate(written[2:], start=3):
+        Option.objects.create(activity=quiz, position=position, text=text)
+    orders = []
+    for person in _people(org, program, 6):
+        client = signed_in(person)
+        first = _quiz_order(client, program, quiz)
+        assert sorted(first) == sorted(written)
+        assert _quiz_order(client, program, quiz) == first  # the same order again
+        orders.append(tuple(first))
+    assert len(set(orders)) > 1
+    assert any(order != tuple(written) for order in orders)
+
+
+def test_poll_shares_are_shown_only_from_five_answers(client_ann, org, program):
+    poll = activity(program, "poll")
+    others = _people(org, program, 4)
+    answer(others[0].enrollments.get(), poll, value=4)
+    post_answer(client_ann, program, poll, value=2)
+    page = client_ann.get(week_url(program)).content.decode()
+    assert "Takk! Hvordan alle svarte, vises når 5 personer har svart." in page
+    assert "%<" not in page.split(f'id="activity-{poll.pk}"')[1].split("</section>")[0]
+
+    for person in others[1:]:
+        answer(person.enrollments.get(), poll, value=2)
+    caches["default"].clear()  # counts are kept a minute; a minute later they are recounted
+    caches["pages"].clear()
+    page = client_ann.get(week_url(program)).content.decode()
+    assert "Slik svarte alle i programmet:" in page
+    assert ">80%<" in page and ">20%<" in page
