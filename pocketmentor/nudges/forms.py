@@ -65,4 +65,10 @@ class PreferenceForm(forms.ModelForm):
             "time_zone",
         ]
         widgets = {"reminder_time": TIME}
-        labels = {"reminder_weekday": _("Remind me first on (empty: as the program says)")}
+        labels = {"reminder_weekday": _("Remind me first on")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not Django's blank "---------": an empty choice means the program's own day.
+        weekday = self.fields["reminder_weekday"]
+        weekday.choices = [("", _("The day the program says"))] + list(weekday.choices)[1:]

@@ -62,6 +62,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         "org": org,
         "form": form,
         "token": token,
+        "push_offered": push_configured(),
         "push": push_configured() and request.user.is_authenticated and request.user == person,
         "vapid_public_key": settings.VAPID_PUBLIC_KEY,
         "devices": PushSubscription.objects.filter(person=person).count(),

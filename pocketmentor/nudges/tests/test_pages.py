@@ -32,6 +32,23 @@ def test_the_preferences_link_works_without_signing_in(ann, program):
     assert preference.reminder_time == dt.time(8, 15)
 
 
+def test_the_preferences_page_speaks_for_the_organization_in_plain_words(ann, settings):
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = ""
+    page = Client().get(preferences_url(ann)).content.decode()
+    assert "Velg hva Fjordvik kommune sender til ann@fjordvik.example." in page
+    assert "---------" not in page
+    assert '<option value="" selected>Dagen programmet har valgt</option>' in page
+    # Without keys for notifications, nothing asks the person to open the page in the app.
+    assert "Varsler på denne telefonen" not in page
+
+
+def test_the_preferences_page_offers_notifications_when_the_installation_has_keys(ann, settings):
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = "public", "private"
+    page = Client().get(preferences_url(ann)).content.decode()
+    assert "Varsler på denne telefonen" in page
+    assert 'id="push-on"' not in page  # only for the person signed in on their phone
+
+
 def test_a_tampered_or_foreign_token_is_refused(ann, bob):
     token = preference_token(ann)
     forged = token.replace(f"{ann.pk}:", f"{bob.pk}:", 1)
