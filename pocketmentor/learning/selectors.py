@@ -254,6 +254,7 @@ class Progress:
     activities_done: int
     activities_open: int
     streak: int
+    weeks_active: int  # weeks in which the participant did at least one activity
 
     @property
     def units_done(self) -> int:
@@ -299,6 +300,7 @@ def progress_of(*, enrollment: Enrollment) -> Progress:
         activities_done=len(done_rows),
         activities_open=sum(w.total for w in weeks if w.is_open),
         streak=streak,
+        weeks_active=len(active_weeks),
     )
 
 

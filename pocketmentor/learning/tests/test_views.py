@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.urls import reverse
 
 from pocketmentor.conftest import answer, enroll, make_person, signed_in, week_url
 from pocketmentor.learning.models import Response
@@ -245,7 +246,8 @@ def test_progress_counts_units_activities_and_streak(client_ann, ann, program):
         answer(enrollment, act, created_at=program.opens_at(1))
     answer(enrollment, activity(program, "task"))
     page = client_ann.get(week_url(program, "progress/")).content.decode()
-    assert '<dd id="units-done">1</dd>' in page
+    assert '<dd id="weeks-active">2</dd>' in page
+    assert "En uke er fullført når alle aktivitetene i den er besvart: 1 uke er det." in page
     assert '<dd id="activities-done">5<small> / 8</small></dd>' in page
     assert '<dd id="streak">2 uker</dd>' in page
     assert "Åpner 16. mars" in page
@@ -505,3 +507,11 @@ def test_poll_shares_are_shown_only_from_five_answers(client_ann, org, program):
     page = client_ann.get(week_url(program)).content.decode()
     assert "Slik svarte alle i programmet:" in page
     assert ">80%<" in page and ">20%<" in page
+
+
+def test_every_participant_page_links_to_your_data_and_messages(client_ann, program):
+    for suffix in ("", "progress/", "reflections/", "week/1/"):
+        page = client_ann.get(week_url(program, suffix)).content.decode()
+        foot = page.split('<footer class="foot">')[1]
+        assert f'<a href="{reverse("mydata:overview")}">Dine data</a>' in foot
+        assert f'<a href="{reverse("nudges:mine")}">Meldinger og påminnelser</a>' in foot
