@@ -45,6 +45,7 @@ SECRET_KEY = _secret_key()
 
 INSTALLED_APPS = [
     "pocketmentor.accounts",
+    "pocketmentor.audit",
     "pocketmentor.privacy",
     "pocketmentor.orgs",
     "pocketmentor.programs",
@@ -227,6 +228,9 @@ AXES_CLIENT_IP_CALLABLE = "pocketmentor.accounts.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "pocketmentor.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the audit log instead
+
+# The audit log of staff actions (docs/privacy.md): entries older than this are pruned.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
 # Sign-in links: signed, single use, expiring.
 SESAME_TOKEN_NAME = "t"  # noqa: S105 - a query parameter name

@@ -4,12 +4,11 @@ Only numbers, names and dates: no text anyone wrote ever leaves through an expor
 that a spreadsheet would take for a formula are prefixed with an apostrophe.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
 from django.db.models import FilteredRelation, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,19 +16,13 @@ from pocketmentor.insights.models import Engagement, WeekFigure
 from pocketmentor.insights.rollups import week_bit
 from pocketmentor.insights.selectors import AT_RISK_AFTER
 from pocketmentor.lib.ordering import natural_key
+from pocketmentor.lib.spreadsheets import safe_cell
 from pocketmentor.programs.models import Program
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # An Excel file is made in the request, about 100,000 cells a second; CSV streams at any size.
 XLSX_CELLS = 1_000_000
 PARTICIPANT_COLUMNS, FIGURE_COLUMNS = 10, 6
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def figures_rows(*, program: Program) -> Iterator[list]:
@@ -140,31 +133,13 @@ def cells(*, program: Program, table: str) -> int:
     return Engagement.objects.filter(program=program).count() * (PARTICIPANT_COLUMNS + weeks)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_response(rows: Iterable[list], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff"  # a byte order mark: spreadsheets then read the file as UTF-8
-        for row in rows:
-            yield writer.writerow([_safe(v) for v in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
 def xlsx_response(rows: Iterable[list], filename: str, title: str) -> HttpResponse:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

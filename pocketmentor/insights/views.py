@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.insights import charts, exports, selectors, services
 from pocketmentor.insights.models import WeekTally
 from pocketmentor.learning import tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.views import participant_page
+from pocketmentor.lib.spreadsheets import csv_response
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
 from pocketmentor.programs.models import Activity, Unit
 
@@ -109,6 +111,10 @@ def remind(request: HttpRequest, organization, program, enrollment_id: int) -> H
     except services.ReminderRefused:
         messages.error(request, services.remind_refused_message(enrollment.user))
     else:
+        audit_record(
+            action=Action.REMINDER, organization=organization, request=request,
+            person=enrollment.user,
+        )  # fmt: skip
         messages.success(
             request, _("A reminder with a sign-in link is on its way to %(name)s.")
             % {"name": enrollment.user},
@@ -161,8 +167,11 @@ def export(request: HttpRequest, organization, program, table: str, fmt: str) ->
         rows = exports.participants_rows(program=program, kinds=state.kinds, weeks=weeks)
         title = _("Participants")
     name = f"{program.slug}-{table}-{timezone.localdate():%Y-%m-%d}"
+    audit_record(
+        action=Action.EXPORT, organization=organization, request=request, target=f"{name}.{fmt}"
+    )
     if fmt == "csv":
-        return exports.csv_response(rows, name)
+        return csv_response(rows, name)
     if exports.cells(program=program, table=table) > exports.XLSX_CELLS:
         messages.error(
             request,

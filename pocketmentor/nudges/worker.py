@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task_backends
 
 from pocketmentor.accounts.sessions import SessionStore
+from pocketmentor.audit.services import audit_prune
 from pocketmentor.insights import forward
 from pocketmentor.insights.services import figures_current
 from pocketmentor.nudges import dispatch, planning
@@ -61,6 +62,7 @@ class Worker:
             _prune_task_results(now)
             SessionStore.clear_expired()  # signed-in sessions past their 90 days
             files_prune(now)  # people files uploaded and never confirmed
+            audit_prune(now=now)  # audit entries past AUDIT_RETENTION_DAYS
             try:
                 _insights(now)
             except Exception:  # the figures must never hold up the messages

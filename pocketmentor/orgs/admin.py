@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
 
@@ -9,6 +10,17 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     autocomplete_fields = ["user"]
     extra = 0
+
+
+def _role_recorded(request, membership: Membership, before: str | None) -> None:
+    """Log a role given, changed or taken away in the Django admin."""
+    after = membership.role if membership.pk else None
+    if before == after:
+        return
+    audit_record(
+        action=Action.ROLE_CHANGE, organization=membership.organization, request=request,
+        person=membership.user, target=f"{membership.user.email}: {before or '–'} → {after or '–'}",
+    )  # fmt: skip
 
 
 @admin.register(Organization)
@@ -47,6 +59,22 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__name"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "organization"]
+
+    def save_model(self, request, obj, form, change):
+        before = Membership.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
+        super().save_model(request, obj, form, change)
+        _role_recorded(request, obj, before)
+
+    def delete_model(self, request, obj):
+        before, obj_pk = obj.role, obj.pk
+        super().delete_model(request, obj)
+        obj.pk = None
+        _role_recorded(request, obj, before)
+        obj.pk = obj_pk
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "organization"):
+            self.delete_model(request, membership)
 
 
 @admin.register(Group)

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -30,11 +31,12 @@ def author_membership(*, user, org_slug: str, roles=AUTHORS) -> Membership:
     return membership
 
 
-def staff_page(roles=AUTHORS):
+def staff_page(roles=AUTHORS, *, members_forbidden: bool = False):
     """Open a staff page of `/studio/<org>/…` for the organization's people in `roles` only.
 
     The view gets the organization after the request; a `program` URL part becomes the
-    organization's program of that short name (404 for any other).
+    organization's program of that short name (404 for any other). With `members_forbidden`,
+    the organization's other members get 403 (they know it exists); everyone else 404.
     """
 
     def decorator(view):
@@ -43,7 +45,17 @@ def staff_page(roles=AUTHORS):
         def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
             from pocketmentor.programs.models import Program
 
-            membership = author_membership(user=request.user, org_slug=org, roles=roles)
+            try:
+                membership = author_membership(user=request.user, org_slug=org, roles=roles)
+            except Http404:
+                if (
+                    members_forbidden
+                    and Membership.objects.filter(
+                        user=request.user, organization__slug=org, user__is_active=True
+                    ).exists()
+                ):
+                    raise PermissionDenied from None
+                raise
             organization = membership.organization
             translation.activate(request.user.language or organization.language)
             request.LANGUAGE_CODE = translation.get_language()

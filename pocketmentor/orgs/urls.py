@@ -1,4 +1,14 @@
-from pocketmentor.orgs.views import groups, people, privacy
+from django.urls import path
+
+from pocketmentor.orgs.views import audit, groups, people, privacy
 
 app_name = "people"
-urlpatterns = people.urlpatterns + groups.urlpatterns + privacy.urlpatterns
+urlpatterns = (
+    people.urlpatterns
+    + groups.urlpatterns
+    + privacy.urlpatterns
+    + [
+        path("<slug:org>/audit/", audit.audit_log, name="audit"),
+        path("<slug:org>/audit/export.csv", audit.audit_export, name="audit_export"),
+    ]
+)

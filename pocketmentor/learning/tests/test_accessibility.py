@@ -124,7 +124,7 @@ def studio_pages() -> list[str]:
         f"{base}groups/", f"{base}groups/{group.pk}/",
         f"{base}seminars/", f"{base}seminars/new/", f"{base}seminars/{seminar.pk}/",
         f"{base}insights/", f"{base}insights/print/",
-        "/studio/demo/nudges/", f"{base}nudges/", f"{base}shared/",
+        "/studio/demo/nudges/", f"{base}nudges/", f"{base}shared/", "/studio/demo/audit/",
     ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.orgs import services
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.people import (
@@ -97,6 +98,10 @@ def people_import_confirm(request: HttpRequest, organization, program) -> HttpRe
     plan = services.people_import(
         program=program, people=people, invite=request.POST.get("invite") == "1"
     )
+    audit_record(
+        action=Action.PEOPLE_IMPORT, organization=organization, request=request,
+        target=f"{program.title}: {stored['name']} ({_summary(plan)})",
+    )  # fmt: skip
     messages.success(request, _summary(plan))
     return redirect("people:list", organization.slug)
 
@@ -176,6 +181,10 @@ def people_invite(request: HttpRequest, organization) -> HttpResponse:
 def person_deactivate(request: HttpRequest, organization, membership_id: int) -> HttpResponse:
     membership = _participant(organization, membership_id)
     services.membership_deactivate(membership=membership)
+    audit_record(
+        action=Action.PERSON_DEACTIVATE, organization=organization, request=request,
+        person=membership.user,
+    )  # fmt: skip
     messages.success(
         request,
         _(
@@ -192,6 +201,10 @@ def person_deactivate(request: HttpRequest, organization, membership_id: int) ->
 def person_reactivate(request: HttpRequest, organization, membership_id: int) -> HttpResponse:
     membership = _participant(organization, membership_id)
     services.membership_reactivate(membership=membership)
+    audit_record(
+        action=Action.PERSON_REACTIVATE, organization=organization, request=request,
+        person=membership.user,
+    )  # fmt: skip
     messages.success(
         request,
         _("%(name)s is active again and can sign in with a new link.") % {"name": membership.user},

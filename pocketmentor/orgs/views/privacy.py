@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import ADMINS, staff_page
@@ -74,6 +75,9 @@ def person_export(request: HttpRequest, organization, user_id: int, fmt: str) ->
         person.pk,
         organization.slug,
     )
+    audit_record(
+        action=Action.PERSON_EXPORT, organization=organization, request=request, person=person
+    )
     return export_response(request, person=person, fmt=fmt, organization=organization)
 
 
@@ -100,6 +104,11 @@ def person_erase(request: HttpRequest, organization, user_id: int) -> HttpRespon
     logger.info(
         "Admin %s erased person %s in %s, on request", request.user.pk, person.pk, organization.slug
     )
+    # The person's address is gone; the entry names them by their number only.
+    audit_record(
+        action=Action.PERSON_ERASE, organization=organization, request=request, person=person,
+        target=f"#{person.pk}",
+    )  # fmt: skip
     messages.success(request, _("The person's data is erased."))
     return redirect("people:person_data", organization.slug, person.pk)
 

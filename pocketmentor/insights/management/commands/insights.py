@@ -4,6 +4,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.insights import forward, services
 from pocketmentor.insights.api import secret_hash
 from pocketmentor.insights.models import StatementKey
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         StatementKey.objects.create(
             organization=org, label=label, key=key, secret_hash=secret_hash(secret)
         )
+        audit_record(action=Action.API_KEY, organization=org, target=f"{label} ({key})")
         self.stdout.write(f"Statements of {org.name}: user {key}, password {secret}")
         self.stdout.write("Keep the password now: it is stored only as a hash.")
 
