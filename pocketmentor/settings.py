@@ -279,12 +279,33 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded images: files in the data folder, or an S3-compatible bucket that every node shares.
+# Pages always link them as /media/NAME (pocketmentor/views.py serves or redirects).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_PUBLIC_URL = env_str("S3_PUBLIC_URL", "").rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "pocketmentor.lib.staticfiles.StaticStorage"},
 }
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # Empty keys: boto3 finds credentials itself (instance role, ~/.aws).
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "file_overwrite": False,  # names are new uuids; never replace a stored file
+            "default_acl": None,  # the bucket's own policy decides who may read
+            "querystring_auth": False,
+        },
+    }
+elif S3_PUBLIC_URL:
+    raise ImproperlyConfigured("S3_PUBLIC_URL is set, so set S3_BUCKET too.")
 WHITENOISE_USE_FINDERS = True  # files not collected yet are still served
 
 _email = email_settings(env_str("EMAIL_URL", "console:"))

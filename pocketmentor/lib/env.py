@@ -1,6 +1,11 @@
-"""Typed readers for settings from the environment: malformed values stop start-up."""
+"""Typed readers for settings from the environment: malformed values stop start-up.
+
+Every variable VAR may instead be given as VAR_FILE, the path of a file holding its value
+(container secrets, systemd credentials); setting both is refused.
+"""
 
 import os
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -9,12 +14,28 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def env_raw(name: str) -> str | None:
+    """VAR's value, or the contents of the file VAR_FILE names (without the final newline)."""
+    value, path = os.environ.get(name), os.environ.get(f"{name}_FILE")
+    if path is None:
+        return value
+    if value is not None:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    try:
+        return Path(path).read_text().rstrip("\r\n")
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {path!r}, which cannot be read ({error.strerror})."
+        ) from None
+
+
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    value = env_raw(name)
+    return default if value is None else value
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -26,7 +47,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = env_raw(name)
     if raw is None:
         return default
     try:
@@ -36,7 +57,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 def email_settings(url: str) -> dict[str, object]:

@@ -143,3 +143,14 @@ class SeminarUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seminar} · {self.unit} ({self.get_kind_display()})"
+
+
+class WaitingFile(models.Model):
+    """A people file an admin previewed, waiting for the confirm (orgs/people.py); a day at most."""
+
+    digest = models.CharField(max_length=64, primary_key=True)  # SHA-256 of the data
+    data = models.BinaryField()
+    kept_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.digest[:12]} ({self.kept_at:%Y-%m-%d %H:%M})"

@@ -9,11 +9,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -28,7 +26,7 @@ from django.utils.translation import gettext as _
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.lib.ordering import natural_key
-from pocketmentor.orgs.models import Group, Membership, Organization
+from pocketmentor.orgs.models import Group, Membership, Organization, WaitingFile
 from pocketmentor.programs.models import Program
 
 MAX_ROWS = 20_000
@@ -549,40 +547,30 @@ def is_active_here(membership: Membership) -> bool:
     return not counts["all"] or bool(counts["active"])
 
 
-# A file waiting for the admin's confirm: in the data folder, not the session, which every
-# request reads. Named by its SHA-256, so the confirm finds exactly the file previewed.
+# A file waiting for the admin's confirm: in the database, which every node shares, not in the
+# session, which every request reads. Named by its SHA-256, so the confirm finds exactly the
+# file previewed.
 WAITING_FOR = dt.timedelta(days=1)
-
-
-def _waiting_folder() -> Path:
-    return Path(settings.DATA_DIR) / "people-imports"
 
 
 def file_keep(data: bytes) -> str:
     """Keep an uploaded file until it is confirmed; its digest."""
     digest = hashlib.sha256(data).hexdigest()
-    folder = _waiting_folder()
-    folder.mkdir(exist_ok=True)
-    path = folder / digest
-    path.write_bytes(data)
-    moment = timezone.now().timestamp()  # the app's clock, which pruning reads
-    os.utime(path, (moment, moment))
+    WaitingFile.objects.update_or_create(
+        digest=digest, defaults={"data": data, "kept_at": timezone.now()}
+    )
     return digest
 
 
 def file_take(digest: str) -> bytes | None:
-    """The kept file with this digest, removed from the folder; None if it is gone."""
-    path = _waiting_folder() / digest
-    try:
-        data = path.read_bytes()
-        path.unlink()
-    except FileNotFoundError:
+    """The kept file with this digest, removed; None if it is gone (or another took it)."""
+    data = WaitingFile.objects.filter(digest=digest).values_list("data", flat=True).first()
+    if data is None:
         return None
-    return data
+    taken, _ = WaitingFile.objects.filter(digest=digest).delete()
+    return bytes(data) if taken else None
 
 
 def files_prune(now: dt.datetime) -> None:
     """Forget files nobody confirmed within a day."""
-    for path in _waiting_folder().glob("*"):
-        if path.stat().st_mtime < (now - WAITING_FOR).timestamp():
-            path.unlink(missing_ok=True)
+    WaitingFile.objects.filter(kept_at__lt=now - WAITING_FOR).delete()

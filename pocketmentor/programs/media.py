@@ -6,6 +6,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -39,7 +40,7 @@ def image_check(upload) -> Image.Image:
 
 
 def image_store(image: Image.Image) -> str:
-    """Save a phone-sized copy under a new name (never the uploader's) and return its URL."""
+    """Save a phone-sized copy under a new name (not the uploader's); its /media/ URL."""
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_WIDTH, MAX_WIDTH * 4))
     has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
@@ -55,4 +56,4 @@ def image_store(image: Image.Image) -> str:
     name = default_storage.save(
         f"cards/{uuid.uuid4().hex}.{extension}", ContentFile(buffer.getvalue())
     )
-    return default_storage.url(name)
+    return reverse("media", kwargs={"name": name})  # ours, whichever storage holds it

@@ -13,7 +13,7 @@ from pocketmentor.accounts.services import login_link_url
 from pocketmentor.conftest import NOW, answer, enroll, make_person, signed_in
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.nudges.worker import Worker
-from pocketmentor.orgs.models import Membership
+from pocketmentor.orgs.models import Membership, WaitingFile
 from pocketmentor.orgs.tests.test_people_file import xlsx_bytes
 
 PEOPLE = "/studio/fjordvik/people/"
@@ -38,11 +38,6 @@ def digest(response) -> str:
 @pytest.fixture
 def hr(admin_user):
     return signed_in(admin_user)
-
-
-@pytest.fixture(autouse=True)
-def _data_folder(settings, tmp_path):
-    settings.DATA_DIR = tmp_path  # where uploaded files wait for the confirm
 
 
 def test_the_preview_shows_every_rows_outcome_and_changes_nothing(hr, ann):
@@ -98,6 +93,17 @@ def test_a_file_waits_beside_the_session_and_is_forgotten_after_a_day(hr, progra
     response = hr.post(CONFIRM, {"digest": digest(preview)})
     assert response["Location"] == IMPORT
     assert not Membership.objects.filter(role="participant").exists()
+
+
+def test_a_previewed_file_waits_in_the_database_so_any_server_takes_the_confirm(
+    hr, program, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path  # a server's own folder: nothing may wait there
+    preview = upload(hr)
+    assert WaitingFile.objects.count() == 1 and not list(tmp_path.iterdir())
+    hr.post(CONFIRM, {"digest": digest(preview)})
+    assert Membership.objects.filter(role="participant").exists()
+    assert not WaitingFile.objects.exists()
 
 
 def test_only_the_last_previewed_file_is_confirmed(hr, program):
