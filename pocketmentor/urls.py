@@ -9,6 +9,8 @@ from pocketmentor.orgs.views import groups
 urlpatterns = [
     path("", include("pocketmentor.learning.urls")),  # first: the participant's pages
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("studio/", include("pocketmentor.orgs.urls")),
     path("studio/", include((learning_urls.staff_urlpatterns, "shared"))),

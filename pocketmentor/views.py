@@ -1,6 +1,8 @@
+import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.http import (
@@ -11,8 +13,13 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+
+from pocketmentor.metrics import work_metrics
+from pocketmentor.nudges import heartbeat
 
 
 @require_GET
@@ -26,6 +33,56 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database and cache answer and a worker ran lately; 503 with reasons.
+
+    For monitoring: a load balancer asks /healthz, so a stopped worker never takes pages down.
+    """
+    problems, status = [], {"database": "ok", "cache": "ok", "worker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        last = heartbeat.last_round_at()
+    except DatabaseError:
+        problems.append("the database does not answer")
+        status["database"] = status["worker"] = "unknown"
+        last = None
+    probe = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(probe, 1, timeout=10)
+        if cache.get(probe) != 1:
+            raise ValueError(probe)
+        cache.delete(probe)
+    except Exception:  # any failure of the cache is the answer
+        problems.append("the cache does not answer")
+        status["cache"] = "error"
+    if status["database"] == "ok" and heartbeat.workers_quiet():
+        minutes = int(heartbeat.QUIET_AFTER.total_seconds() // 60)
+        problems.append(f"no worker has finished a round for {minutes} minutes")
+        status["worker"] = "quiet"
+    status["last_round_at"] = last.isoformat() if last else None
+    if problems:
+        return JsonResponse({"status": "error", "problems": problems, **status}, status=503)
+    return JsonResponse({"status": "ok", **status})
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus's text format for a scraper that sends METRICS_TOKEN; 404 without one set."""
+    if not settings.METRICS_TOKEN:
+        raise Http404
+    given = request.headers.get("Authorization", "")
+    if not constant_time_compare(given, f"Bearer {settings.METRICS_TOKEN}"):
+        return HttpResponse(status=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    requests = ExportToDjangoView(request)
+    requests.content += work_metrics()
+    return requests
 
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".vtt": "text/vtt"}

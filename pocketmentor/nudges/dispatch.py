@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pocketmentor.learning.models import Enrollment, Response
-from pocketmentor.nudges import channels
+from pocketmentor.nudges import channels, heartbeat
 from pocketmentor.nudges.messages import Renderer
 from pocketmentor.nudges.models import Delivery, Nudge, Preference, PushSubscription
 from pocketmentor.nudges.rules import next_allowed, rules_map, zone_of
@@ -130,6 +130,7 @@ def deliver(token: str) -> Counter:
             batch.counts[batch.deliver(nudge)] += 1
     finally:
         batch.close()
+        heartbeat.done.update(batch.counts)
     return batch.counts
 
 

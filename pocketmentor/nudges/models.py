@@ -271,3 +271,23 @@ class PushSubscription(models.Model):
     @property
     def info(self) -> dict:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class WorkerHeartbeat(models.Model):
+    """One `pocketmentor worker` process: when it last finished a round, and what it did.
+
+    Written at the end of every round (nudges/heartbeat.py); the studio's banner, /readyz and
+    /metrics read it. The counts are since the process started.
+    """
+
+    name = models.CharField(max_length=100, unique=True)  # host:pid unless --name says
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_round_at = models.DateTimeField(db_index=True)
+    messages_sent = models.PositiveBigIntegerField(default=0)
+    messages_failed = models.PositiveBigIntegerField(default=0)
+    records_forwarded = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.last_round_at:%Y-%m-%d %H:%M:%S})"

@@ -22,7 +22,7 @@ from pocketmentor.accounts.sessions import SessionStore
 from pocketmentor.audit.services import audit_prune
 from pocketmentor.insights import forward
 from pocketmentor.insights.services import figures_current
-from pocketmentor.nudges import dispatch, planning
+from pocketmentor.nudges import dispatch, heartbeat, planning
 from pocketmentor.nudges.tasks import deliver_due
 from pocketmentor.orgs.people import files_prune
 from pocketmentor.programs.models import Program
@@ -47,6 +47,8 @@ class Worker:
         self.max_batches = max_batches
         self.stop = stop or threading.Event()
         self.planned_at: dt.datetime | None = None
+        self.started_at = timezone.now()
+        heartbeat.done.clear()  # one worker a process: its totals start now
 
     def round(self, *, plan: bool = False) -> int:
         """One pass; the number of rows that were due (at most a round's worth)."""
@@ -78,6 +80,7 @@ class Worker:
             for _ in range(math.ceil(due / self.batch)):
                 task.enqueue(limit=self.batch)
         run_tasks(name=self.name, stop=self.stop)
+        heartbeat.heartbeat_record(name=self.name, started_at=self.started_at, now=timezone.now())
         return due
 
     def run_until_idle(self, *, max_rounds: int = 100) -> None:
@@ -193,6 +196,7 @@ def _insights(now: dt.datetime) -> None:
     except forward.ForwardError as problem:
         logger.warning("Learning records were not forwarded: %s", problem)
     else:
+        heartbeat.done["forwarded"] += sent
         if sent:
             logger.info("Forwarded %d learning records", sent)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.lib.markdown import render_markdown
 from pocketmentor.lib.video import Video, video_for
+from pocketmentor.nudges.heartbeat import QUIET_AFTER, workers_quiet
 
 register = template.Library()
 
@@ -55,4 +56,19 @@ def app_text() -> SafeString:
             "sign_in_again": _("Sign in again to send the answers saved on this phone."),
         },
         "pm-text",
+    )
+
+
+@register.simple_tag
+def workers_warning() -> str:
+    """A notice for admins when no worker has run lately: no message is going out."""
+    if not workers_quiet():
+        return ""
+    return format_html(
+        '<p class="notice warning" role="alert">{}</p>',
+        _(
+            "Messages are not going out: no worker has run for %(minutes)d minutes. "
+            "Ask whoever runs this installation to start pocketmentor worker."
+        )
+        % {"minutes": int(QUIET_AFTER.total_seconds() // 60)},
     )

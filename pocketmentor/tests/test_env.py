@@ -30,20 +30,25 @@ def test_a_missing_file_is_named_in_the_error(monkeypatch, tmp_path):
         env_str("EMAIL_URL", "console:")
 
 
-def settings_of(environment: dict[str, str], *names: str) -> list[str]:
-    """The settings a fresh process reads from this environment (as a server would start)."""
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        f"print(*[repr(getattr(settings, n)) for n in {names!r}], sep='\\n')"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
+def run_python(code: str, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run code in a fresh process with Django set up from this environment, as a server starts."""
+    return subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env=environment | {"DJANGO_SETTINGS_MODULE": "pocketmentor.settings", "PATH": ""},
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
     )
+
+
+def settings_of(environment: dict[str, str], *names: str) -> list[str]:
+    """The settings a fresh process reads from this environment."""
+    code = (
+        "from django.conf import settings; "
+        f"print(*[repr(getattr(settings, n)) for n in {names!r}], sep='\\n')"
+    )
+    done = run_python(code, environment)
+    assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
 

@@ -15,9 +15,10 @@ from pocketmentor.conftest import NOW, answer, signed_in
 from pocketmentor.learning.models import Response, Supporter
 from pocketmentor.orgs.models import Seminar
 
-# Pages anyone may open: sign-in, the app shell, health, public assets, signed links.
+# Pages anyone may open: sign-in, the app shell, health, public assets, signed links, and
+# /metrics, which answers only a scraper that sends METRICS_TOKEN.
 PUBLIC = re.compile(
-    r"^/(healthz|login/.*|logout/|language/|sw\.js|offline/|icons/.*|media/.*|"
+    r"^/(healthz|readyz|metrics|login/.*|logout/|language/|sw\.js|offline/|icons/.*|media/.*|"
     r"o/[^/]+/manifest\.webmanifest|nudges/(preferences|unsubscribe)/.*|oidc/.*|xapi/.*)$"
 )
 PARTICIPANT = re.compile(r"^/o/")

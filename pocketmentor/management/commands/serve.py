@@ -1,6 +1,8 @@
 import os
 import sys
+import tempfile
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -22,5 +24,10 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port} with {workers} workers (Ctrl+C stops).")
         sys.stdout.flush()
+        if settings.METRICS_TOKEN and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            # The server's processes add up their request figures in files here for /metrics.
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+                prefix="pocketmentor-metrics-"
+            )
         # Replace this process with the server.
         os.execv(sys.executable, server.command(host=host, port=port, workers=workers))  # noqa: S606
