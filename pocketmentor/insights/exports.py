@@ -1,9 +1,11 @@
 """CSV and XLSX exports of the figures and of the per-participant activity table.
 
 Only numbers, names and dates: no text anyone wrote ever leaves through an export. Cells
-that a spreadsheet would take for a formula are prefixed with an apostrophe.
+that a spreadsheet would take for a formula are prefixed with an apostrophe. Times are
+local: with their UTC offset in CSV, and with the zone in the column's heading.
 """
 
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 
@@ -62,7 +64,7 @@ def participants_rows(*, program: Program, kinds: list[str], weeks: int) -> Iter
         _("Status"),
         _("Activities done"),
         _("Weeks active"),
-        _("Last activity"),
+        _("Last activity (%(zone)s)") % {"zone": timezone.get_current_timezone_name()},
         _("At risk"),
     ]
     yield header + [_("Week %(number)s") % {"number": w} for w in range(1, weeks + 1)]
@@ -119,7 +121,7 @@ def participants_rows(*, program: Program, kinds: list[str], weeks: int) -> Iter
             _("Active") if active else _("Deactivated"),
             done,
             sum(1 for f in flags if f == 1),
-            timezone.localtime(last).replace(tzinfo=None) if last else "",
+            timezone.localtime(last).replace(microsecond=0) if last else "",
             _("Yes") if at_risk else _("No"),
             *flags,
         ]
@@ -139,7 +141,10 @@ def xlsx_response(rows: Iterable[list], filename: str, title: str) -> HttpRespon
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        # Excel keeps no time zone: local times, as the column's heading says.
+        sheet.append(
+            [v.replace(tzinfo=None) if isinstance(v, dt.datetime) else safe_cell(v) for v in row]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -1,9 +1,15 @@
-"""CSV answers that spreadsheets open safely: UTF-8 with its mark, no cell taken for a formula."""
+"""CSV answers that spreadsheets open safely: UTF-8 with its mark, no cell taken for a formula.
+
+A file is written as a spreadsheet in the reader's language opens it: in Norwegian with
+semicolons between columns and decimal commas; times are local, with their offset from UTC.
+"""
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
+from django.utils import formats
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,14 +26,24 @@ class _Echo:
         return value
 
 
+def _csv_cell(value, decimal: str):
+    if isinstance(value, float):
+        return str(value).replace(".", decimal)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.isoformat(sep=" ", timespec="minutes")  # 2026-12-03 23:38+01:00
+    return safe_cell(value)
+
+
 def csv_response(rows: Iterable[list], filename: str) -> StreamingHttpResponse:
     """Stream `rows` as a CSV download named `filename`.csv, at any size."""
-    writer = csv.writer(_Echo())
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    # Where the decimal mark is a comma, spreadsheets split CSV columns at semicolons.
+    writer = csv.writer(_Echo(), delimiter=";" if decimal == "," else ",")
 
     def lines():
         yield "\ufeff"  # a byte order mark: spreadsheets then read the file as UTF-8
         for row in rows:
-            yield writer.writerow([safe_cell(v) for v in row])
+            yield writer.writerow([_csv_cell(v, decimal) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

@@ -70,7 +70,7 @@ def test_the_dashboard_with_its_chart_and_the_csv_export(
         page.get_by_role("link", name="Tall (CSV)").click()
     assert download.value.suggested_filename.startswith("ledelse-figures-")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "Inndeling,Navn,Uke,Påmeldt,Aktive deltakere,Andel (%)"
+    assert text.splitlines()[0] == "Inndeling;Navn;Uke;Påmeldt;Aktive deltakere;Andel (%)"
     assert "Gruppe 25" in text
 
     page.get_by_role("link", name="Utskriftsvennlig visning").click()

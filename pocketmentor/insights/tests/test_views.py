@@ -83,17 +83,28 @@ def test_exports_hold_figures_and_activity_but_never_private_writing(admin_user,
     services.rollups_rebuild(program=program)
     client = signed_in(admin_user)
     text = b"".join(client.get(BASE + "export/participants.csv").streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:2] == ["Navn", "E-post"] and rows[0][-2:] == ["Uke 1", "Uke 2"]
     ann_row = next(r for r in rows if r[1] == "ann@fjordvik.example")
     assert ann_row[6:8] == ["4", "1"] and ann_row[-1] == "1"
     figures = b"".join(client.get(BASE + "export/figures.csv").streaming_content).decode()
-    assert "Leading,2,2,1,50.0" in figures
+    assert "Leading;2;2;1;50,0" in figures  # as Norwegian Excel reads it
+    assert ann_row[8] == "2026-03-11 12:00+01:00"  # local, with the offset
+    assert rows[0][8] == "Siste aktivitet (Europe/Oslo)"
     for name in ("figures", "participants"):
         book = load_workbook(io.BytesIO(client.get(BASE + f"export/{name}.xlsx").content))
         cells = [str(c) for row in book.active.iter_rows(values_only=True) for c in row]
         assert "My private reflection" not in " ".join(cells)
         assert "My private reflection" not in figures + text
+
+
+def test_exports_in_english_use_commas_and_decimal_points(admin_user, ann, program):
+    admin_user.language = "en"
+    admin_user.save()
+    services.rollups_rebuild(program=program)
+    figures = signed_in(admin_user).get(BASE + "export/figures.csv")
+    assert "Program,Leading,2,1,0,0.0" in b"".join(figures.streaming_content).decode()
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(admin_user, org, program):
