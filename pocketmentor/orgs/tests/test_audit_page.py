@@ -27,7 +27,7 @@ def logged(org, admin_user, ann, bob):
 
 def rows(response) -> list[list[str]]:
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    return list(csv.reader(io.StringIO(text), delimiter=";"))  # Norwegian: semicolons
 
 
 def test_admins_see_their_organizations_entries_newest_first(admin_user, logged):
