@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -54,6 +55,24 @@ def app_text() -> SafeString:
             "sent_one": _("Your answer saved on this phone has been sent."),
             "sent_many": _("All {n} answers saved on this phone have been sent."),
             "sign_in_again": _("Sign in again to send the answers saved on this phone."),
+            "sign_in": _("Get a new sign-in link"),
+            "sign_in_url": reverse("accounts:request_link"),
+            "retry_one": _(
+                "1 answer is saved on this phone. The server did not take it yet; "
+                "it will be sent again shortly."
+            ),
+            "retry_many": _(
+                "{n} answers are saved on this phone. The server did not take them yet; "
+                "they will be sent again shortly."
+            ),
+            "queued_sign_in": _("Waiting to be sent: sign in again to send it."),
+            "not_saved": _("Not saved yet. It is kept on this phone until you save it again."),
+            "needs_you": _("An answer saved on this phone was not accepted and needs you:"),
+            "gone": _(
+                "An answer saved on this phone cannot be sent, because its activity is no longer "
+                "open. Copy the text if you want to keep it."
+            ),
+            "remove": _("Remove it from this phone"),
         },
         "pm-text",
     )

@@ -1,6 +1,7 @@
 """Offline in a real Chromium: read the week, answer, close, reopen, come back online."""
 
 import pytest
+from playwright.sync_api import expect
 from sesame.utils import get_query_string
 
 from pocketmentor import demo
@@ -52,6 +53,12 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     page.goto(live_server.url + "/o/demo/ledelse/")
     page.locator("#outbox", has_text="2 svar").wait_for()
     assert page.locator("section.activity.waiting").count() == 2
+    # Each waiting answer is back in its box, as written, and says it waits.
+    reflection, _task, quiz, _poll = page.locator("section.activity").all()
+    expect(reflection.get_by_label("Refleksjonen din")).to_have_value("Skrevet på toget uten nett.")
+    expect(quiz.locator("input[type=radio]").first).to_be_checked()
+    expect(reflection.locator(".queued")).to_have_text("Venter på å bli sendt")
+    expect(quiz.locator(".queued")).to_have_text("Venter på å bli sendt")
     assert not Response.objects.filter(enrollment__user=participant, activity__unit__number=5)
 
     context.set_offline(False)

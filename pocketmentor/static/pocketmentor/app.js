@@ -9,8 +9,14 @@
     navigator.serviceWorker.register(body.dataset.sw).catch(() => {});
   }
 
-  // The outbox: answers given without a network, in IndexedDB until the server has them.
+  // The outbox: every answer goes to IndexedDB first and leaves it only when the server has
+  // stored it (or refused it for a reason the person must see), so a network error, a
+  // timeout, a server error or a closed page loses nothing. The idempotency keys make a
+  // second delivery harmless.
   const STORE = "outbox";
+  const TIMEOUT = 15000; // milliseconds an answer may take before it is kept and sent again
+  const person = body.dataset.person || "";
+  const mine = (item) => !item.person || item.person === person;
   const open = () => new Promise((resolve, reject) => {
     const request = indexedDB.open("pocketmentor", 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
@@ -22,94 +28,255 @@
     return new Promise((resolve, reject) => {
       const transaction = db.transaction(STORE, mode);
       const request = action(transaction.objectStore(STORE));
-      transaction.oncomplete = () => resolve(request.result);
+      transaction.oncomplete = () => resolve(request?.result);
       transaction.onerror = () => reject(transaction.error);
     });
   };
-  const pending = () => run("readonly", (store) => store.getAll());
+  const pending = async () => (await run("readonly", (store) => store.getAll())).filter(mine);
   const keep = (item) => run("readwrite", (store) => store.put(item));
   const drop = (key) => run("readwrite", (store) => store.delete(key));
+  // Change an answer's state unless it was dropped or replaced meanwhile.
+  const mark = (key, changes) => run("readwrite", (store) => {
+    const request = store.get(key);
+    request.onsuccess = () => { if (request.result) store.put({ ...request.result, ...changes }); };
+    return request;
+  });
+  // A newer answer to the same activity replaces one that has not been sent.
+  const supersede = (item) => run("readwrite", (store) => {
+    const request = store.getAll();
+    request.onsuccess = () => request.result
+      .filter((old) => old.activity === item.activity && old.url === item.url && mine(old) && old.key !== item.key)
+      .forEach((old) => store.delete(old.key));
+    return request;
+  });
 
-  const say = (message) => {
-    if (!banner) return;
-    banner.textContent = message;
-    banner.hidden = !message;
+  const uuid = () => {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   };
-  const count = (n, one, many) => (n === 1 ? one : many).replace("{n}", n);
+  // A page may be a copy kept by the service worker: its keys may have been used already.
+  const freshKeys = (root) => root.querySelectorAll("form[data-outbox] input[name$='-key']")
+    .forEach((input) => { input.value = uuid(); });
+  let token = document.querySelector("input[name='csrfmiddlewaretoken']")?.value || "";
 
-  async function showPending() {
+  const element = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  };
+  const link = (href, label) => element("a", { href }, label);
+  const count = (n, one, many) => (n === 1 ? one : many).replace("{n}", n);
+  const say = (...parts) => {
+    if (!banner) return;
+    banner.replaceChildren(...parts.filter(Boolean));
+    banner.hidden = !banner.childNodes.length;
+  };
+  const removeButton = (item) => {
+    const button = element("button", { type: "button", className: "link" }, text.remove);
+    button.addEventListener("click", async () => { await drop(item.key); await showPending(); });
+    return button;
+  };
+  // What the person wrote, to copy when the server will not take it.
+  const typed = (item) => [...new URLSearchParams(item.body)]
+    .filter(([name]) => name.endsWith("-text")).map(([, value]) => value).join("\n");
+
+  const NOTES = { waiting: "queued", "sign-in": "queued_sign_in", refused: "not_saved", conflict: "not_saved" };
+
+  // Show each waiting answer in its box, as it was written, and say what happens to it.
+  async function showPending({ fill = false } = {}) {
     const items = await pending();
+    const here = new Set();
     for (const item of items) {
       const section = document.getElementById(item.activity);
-      if (section && !section.querySelector(".queued")) {
-        section.classList.add("waiting");
-        const note = document.createElement("p");
-        note.className = "queued";
-        note.textContent = text.queued;
-        section.querySelector("h3")?.after(note);
-      }
+      if (!section) continue;
+      here.add(item.key);
+      section.classList.add("waiting");
+      section.querySelector(".queued")?.remove();
+      const note = element("p", { className: "queued" }, text[NOTES[item.state]] || text.queued);
+      if (item.state === "refused" || item.state === "conflict") note.append(" ", removeButton(item));
+      section.querySelector("h3")?.after(note);
+      const form = section.querySelector("form[data-outbox]");
+      if (fill && form) restore(form, item);
     }
-    if (items.length) say(count(items.length, text.waiting_one, text.waiting_many));
+    const waiting = items.filter((item) => item.state === "waiting" || !item.state);
+    const signIn = items.filter((item) => item.state === "sign-in");
+    const elsewhere = items.filter((item) => ["refused", "conflict"].includes(item.state) && !here.has(item.key));
+    const gone = items.filter((item) => item.state === "gone");
+    const parts = [];
+    if (waiting.length) {
+      const [one, many] = navigator.onLine ? [text.retry_one, text.retry_many] : [text.waiting_one, text.waiting_many];
+      parts.push(element("p", {}, count(waiting.length, one, many)));
+    }
+    if (signIn.length) parts.push(element("p", {}, text.sign_in_again, " ", link(text.sign_in_url, text.sign_in)));
+    for (const item of elsewhere) parts.push(element("p", {}, text.needs_you, " ", link(item.page, item.title || item.page)));
+    for (const item of gone) {
+      parts.push(element("p", {}, text.gone), element("textarea", { readOnly: true, value: typed(item), rows: 3 }),
+        element("p", {}, removeButton(item)));
+    }
+    say(...parts);
     return items.length;
   }
 
-  async function queue(form) {
-    const data = new URLSearchParams(new FormData(form));
-    const keyName = [...data.keys()].find((name) => name.endsWith("-key"));
-    const section = form.closest("section.activity");
-    await keep({ key: data.get(keyName), url: form.action, body: data.toString(), activity: section?.id });
-    await showPending();
+  // Put an answer back in its form: the text in its box, the chosen option checked.
+  function restore(form, item) {
+    const data = new URLSearchParams(item.body);
+    for (const field of form.elements) {
+      if (!field.name || field.type === "submit" || field.name === "csrfmiddlewaretoken" || field.name.endsWith("-key")) continue;
+      const values = data.getAll(field.name);
+      if (field.type === "radio" || field.type === "checkbox") field.checked = values.includes(field.value);
+      else if (values.length) field.value = values[0];
+    }
   }
 
-  // Send what waits, oldest first; the keys make a second delivery harmless.
-  let sending = false;
-  async function flush() {
-    if (sending || !navigator.onLine) return;
-    sending = true;
-    let sent = 0;
+  async function queue(form, submitter) {
+    const data = new URLSearchParams(new FormData(form));
+    if (submitter?.name) data.set(submitter.name, submitter.value);
+    const keyInput = form.querySelector("input[name$='-key']");
+    const section = form.closest("section.activity");
+    const item = {
+      key: keyInput?.value || uuid(), url: form.action, body: data.toString(), activity: section?.id,
+      page: location.pathname, title: document.title, person, state: "waiting", at: Date.now(),
+      waited: !navigator.onLine,
+    };
+    await supersede(item);
+    await keep(item);
+    // The next save of this form is another answer: if this one reached the server after
+    // all, the server sees an edit and can tell a newer text from a replay.
+    if (keyInput) keyInput.value = uuid();
+    if (item.waited) await showPending();
+  }
+
+  // Swap in the server's answer for an activity: stored, or why it was not.
+  function show(item, html) {
+    const section = document.getElementById(item.activity);
+    if (!section || !html) return;
+    section.outerHTML = html;
+    const fresh = document.getElementById(item.activity);
+    if (fresh) freshKeys(fresh);
+    offerInstall();
+  }
+
+  async function freshToken(item) {
     try {
-      for (const item of await pending()) {
-        let response;
-        try {
-          response = await fetch(item.url, {
-            method: "POST",
-            body: item.body,
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true" },
-          });
-        } catch (error) {
-          break; // still offline after all
+      const response = await fetch(item.page || location.pathname, { credentials: "same-origin", redirect: "manual" });
+      const found = response.ok && (await response.text()).match(/name="csrfmiddlewaretoken" value="([^"]+)"/);
+      if (found) token = found[1];
+      return Boolean(found);
+    } catch (error) {
+      return false;
+    }
+  }
+
+  // One delivery: "stored", "retry" (network, timeout, server error), or what the person must do.
+  async function send(item, again = true) {
+    const data = new URLSearchParams(item.body);
+    if (token) data.set("csrfmiddlewaretoken", token);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT);
+    let response;
+    let html = "";
+    try {
+      response = await fetch(item.url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        redirect: "manual",
+        signal: controller.signal,
+        headers: { "HX-Request": "true" },
+      });
+      html = response.type === "opaqueredirect" ? "" : await response.text();
+    } catch (error) {
+      return ["retry"];
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.type === "opaqueredirect" || response.status === 401) return ["sign-in"];
+    // The token changes with each sign-in: fetch the current one and try once more.
+    if (response.status === 403) return again && (await freshToken(item)) ? send(item, false) : ["sign-in"];
+    if (response.ok) return ["stored", html];
+    if (response.status === 409) return ["conflict", html];
+    if (response.status === 404 || response.status === 410) return ["gone"];
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      return ["refused", html];
+    }
+    return ["retry"];
+  }
+
+  // Send what waits, oldest first; after a failure, try again later and later (at most every
+  // five minutes). Answers that need the person are tried once per page, to show them why.
+  let sending = false;
+  let again = false;
+  let failures = 0;
+  let retryTimer = null;
+  const tried = new Set();
+  async function flush() {
+    if (!navigator.onLine) return;
+    if (sending) { again = true; return; }
+    sending = true;
+    again = false;
+    clearTimeout(retryTimer);
+    let sent = 0;
+    let failed = false;
+    try {
+      const items = (await pending()).sort((a, b) => (a.at || 0) - (b.at || 0));
+      for (const item of items) {
+        const state = item.state || "waiting";
+        if (state !== "waiting" && state !== "sign-in" && tried.has(item.key)) continue;
+        tried.add(item.key);
+        document.getElementById(item.activity)?.setAttribute("aria-busy", "true");
+        const [outcome, html] = await send(item);
+        document.getElementById(item.activity)?.removeAttribute("aria-busy");
+        if (outcome === "retry") {
+          await mark(item.key, { waited: true });
+          failed = true;
+          break;
         }
-        if (response.redirected) { say(text.sign_in_again); break; }
-        if (response.status >= 500) break;
-        await drop(item.key);
-        sent += 1;
-        const section = document.getElementById(item.activity);
-        if (response.ok && section) {
-          section.outerHTML = await response.text();
-          const fresh = document.getElementById(item.activity);
-          if (fresh && window.htmx) window.htmx.process(fresh);
+        if (outcome === "stored") {
+          await drop(item.key);
+          if (item.waited) sent += 1;
+        } else {
+          await mark(item.key, { state: outcome });
         }
+        show(item, html);
+        if (outcome === "sign-in") break; // the others would meet the same
       }
     } finally {
       sending = false;
     }
+    if (failed) {
+      failures += 1;
+      const delay = Math.min(2000 * 2 ** (failures - 1), 300000) * (0.75 + Math.random() / 2);
+      retryTimer = setTimeout(flush, delay);
+    } else {
+      failures = 0;
+    }
     const left = await showPending();
-    if (sent && !left) say(count(sent, text.sent_one, text.sent_many));
+    if (sent && !left) say(element("p", {}, count(sent, text.sent_one, text.sent_many)));
+    if (again) flush();
   }
 
-  document.addEventListener("htmx:beforeRequest", (event) => {
-    const form = event.detail.elt;
-    if (!navigator.onLine && form.tagName === "FORM") {
-      event.preventDefault();
-      queue(form);
+  const outbox = "indexedDB" in window && Boolean(banner);
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!outbox || !form.matches("form[data-outbox]")) return;
+    event.preventDefault();
+    try {
+      await queue(form, event.submitter);
+    } catch (error) {
+      form.submit(); // no storage on this phone: an ordinary post
+      return;
     }
-  });
-  document.addEventListener("htmx:sendError", (event) => {
-    if (event.detail.elt.tagName === "FORM") queue(event.detail.elt);
+    flush();
   });
   window.addEventListener("online", flush);
-  if ("indexedDB" in window) showPending().then(flush);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) flush(); });
+  if (outbox) {
+    freshKeys(document);
+    showPending({ fill: true }).then(flush);
+  }
 
   // Signing out on a shared phone leaves no pages behind.
   document.querySelector("form.sign-out")?.addEventListener("submit", () => {
@@ -182,12 +349,12 @@
     event.preventDefault();
     installEvent = event;
   });
-  document.addEventListener("htmx:afterSwap", () => {
+  function offerInstall() {
     const done = document.querySelector("section.activity.done");
     if (installEvent && offer && done && localStorage.getItem("pm-install") !== "no") {
       offer.hidden = false;
     }
-  });
+  }
   offer?.querySelector("[data-install]")?.addEventListener("click", () => {
     offer.hidden = true;
     installEvent?.prompt();

@@ -1,5 +1,6 @@
 // Pocketmentor's service worker: keeps the pages a participant has seen readable offline.
-// Answers given offline are kept on the phone by app.js and sent when the network is back.
+// Answers are kept on the phone by app.js (its outbox) until the server has stored them; it
+// sends them from the person's pages (docs/participant-app.md). Posts pass straight through.
 const VERSION = "{{ version }}";
 const STATIC = "static-" + VERSION;
 const PAGES = "pages";
