@@ -64,6 +64,19 @@ def test_the_dashboard_is_in_norwegian_for_norwegian_staff(admin_user, ann, prog
     assert "Ukentlig aktiv engasjementsgrad" in page and "I faresonen" in page
 
 
+def test_a_program_nobody_takes_part_in_does_not_say_everyone_is_active(admin_user, program):
+    page = signed_in(admin_user).get(BASE).content.decode()
+    assert "Ingen er med i programmet ennå" in page
+    assert "Ingen er i faresonen" not in page
+
+
+def test_nobody_at_risk_when_everyone_did_something_lately(admin_user, ann, program):
+    answer(ann.enrollments.get(), program.units.get(number=2).activities.first())
+    services.rollups_rebuild(program=program)
+    page = signed_in(admin_user).get(BASE).content.decode()
+    assert "Ingen er i faresonen: ingen har vært stille i to uker eller mer." in page
+
+
 def test_the_program_page_links_to_the_dashboard(facilitator, program):
     page = signed_in(facilitator).get("/studio/fjordvik/p/lead/").content.decode()
     assert f'href="{BASE}"' in page
