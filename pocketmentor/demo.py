@@ -114,7 +114,8 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
         user = User.objects.create_user(
             email, name=name, language=language, is_staff=True, is_superuser=True
         )
-        Membership.objects.create(organization=org, user=user, role=role)
+        invited_at = program.opens_at(1) - dt.timedelta(weeks=3)
+        Membership.objects.create(organization=org, user=user, role=role, invited_at=invited_at)
     groups = Group.objects.bulk_create(
         Group(program=program, name=f"{text['group']} {n}")
         for n in range(1, PARTICIPANTS // GROUP_SIZE + 1)
@@ -160,16 +161,18 @@ def _participants(org, program, groups, language, rng) -> list[Enrollment]:
         user.set_unusable_password()
     User.objects.bulk_update(users, ["password"])
     departments = DEPARTMENTS[language]
+    # Enrolled and invited on the Friday before the first unit opens.
+    enrolled_at = program.opens_at(1) - dt.timedelta(days=3)
     Membership.objects.bulk_create(
         Membership(
             organization=org,
             user=user,
             role=Membership.Role.PARTICIPANT,
             department=departments[n % len(departments)],
+            invited_at=enrolled_at,
         )
         for n, user in enumerate(users)
     )
-    enrolled_at = program.opens_at(1) - dt.timedelta(days=3)
     return Enrollment.objects.bulk_create(
         Enrollment(
             program=program, user=user, group=groups[n // GROUP_SIZE], enrolled_at=enrolled_at
@@ -273,3 +276,26 @@ def _records(program, language, rng, now) -> None:
             visits.append((enrollment, units[week], opened, read))
     records_backfill(program=program, visits=visits)
     rollups_rebuild(program=program)
+    _sign_ins(program, visits, rng, now)
+
+
+def _sign_ins(program, visits, rng, now) -> None:
+    """When people last signed in: the staff today; a participant a little before a visit.
+
+    A session lasts 90 days, so most participants signed in once, from the invitation, before
+    their first visit; some signed in again later on another phone or browser. Those who never
+    opened a unit never signed in.
+    """
+    opened: dict[int, list[dt.datetime]] = {}
+    for enrollment, _unit, moment, _read in visits:
+        opened.setdefault(enrollment.user_id, []).append(moment)
+    people = []
+    for user_id, moments in opened.items():
+        moment = max(moments) if rng.random() < 0.3 else min(moments)
+        people.append(
+            User(pk=user_id, last_login=moment - dt.timedelta(minutes=rng.uniform(1, 20)))
+        )
+    staff = program.organization.memberships.exclude(role=Membership.Role.PARTICIPANT)
+    for user_id in staff.values_list("user_id", flat=True):
+        people.append(User(pk=user_id, last_login=now - dt.timedelta(hours=rng.uniform(1, 30))))
+    User.objects.bulk_update(people, ["last_login"], batch_size=500)

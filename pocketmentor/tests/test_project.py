@@ -1,20 +1,31 @@
 import datetime as dt
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import requests
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
+from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 from pocketmentor import demo
+from pocketmentor.accounts.models import User
+from pocketmentor.bench.load import free_port
 from pocketmentor.conftest import OSLO
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.lib.env import email_settings
 from pocketmentor.lib.markdown import render_markdown
-from pocketmentor.orgs.models import Group, Seminar
+from pocketmentor.orgs.models import Group, Membership, Seminar
 from pocketmentor.programs.models import Program
 
 
@@ -120,3 +131,73 @@ def test_tests_never_read_the_developers_data_folder():
     """The demo's collected, fingerprinted static files and its database stay out of tests."""
     assert Path(settings.DATA_DIR).name.startswith("pocketmentor-tests-")
     assert Path(settings.STATIC_ROOT).parent == Path(settings.DATA_DIR)
+
+
+@pytest.mark.django_db
+def test_demo_history_has_invitations_and_sign_ins(client):
+    org = demo.demo_seed(language="en")
+    program = Program.objects.get(organization=org)
+    participants = Membership.objects.filter(organization=org, role=Membership.Role.PARTICIPANT)
+    assert not participants.filter(invited_at__isnull=True).exists()
+    assert not participants.filter(invited_at__gt=program.opens_at(1)).exists()
+    signed_in = User.objects.filter(memberships__in=participants, last_login__isnull=False)
+    # Everyone who opened a unit signed in first, before the last five weeks' end.
+    assert signed_in.count() > 240
+    assert not signed_in.filter(last_login__lt=program.opens_at(1) - dt.timedelta(days=3)).exists()
+    assert not User.objects.filter(last_login__gt=timezone.now()).exists()
+    client.force_login(demo.demo_people()["admin"])
+    page = client.get(f"/{org.slug}/people/").content.decode()
+    assert "not invited yet" not in page
+    assert page.count("<td>Not yet</td>") == 0
+
+
+def test_demo_serves_with_a_worker_and_writes_e_mail_to_its_outbox(tmp_path):
+    """`pocketmentor demo` runs a worker beside the server; Ctrl+C stops both."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in DEMO_UNSET}
+    env.update(DATA_DIR=str(tmp_path), PORT=str(port), WEB_WORKERS="1")
+    demo_process = subprocess.Popen(
+        [sys.executable, "-m", "pocketmentor.cli", "demo", "--language", "en"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        for line in demo_process.stdout:  # bounded by the test's time limit
+            lines.append(line)
+            if "Started worker-1" in line:  # the server's first process answers
+                break
+        printed = "".join(lines)
+        outbox = tmp_path / "outbox"
+        assert f"written to {outbox}/" in printed
+        site = f"http://127.0.0.1:{port}"
+        session = requests.Session()
+        # Granian's processes may take a moment to accept after they say they started.
+        session.mount(site, HTTPAdapter(max_retries=Retry(connect=10, backoff_factor=0.25)))
+        form = session.get(f"{site}/login/new/", timeout=30)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        session.post(
+            f"{site}/login/new/",
+            data={"csrfmiddlewaretoken": token, "email": "leder001@fjordvik.example"},
+            headers={"Referer": f"{site}/login/new/"},
+            timeout=10,
+        )
+        mail = "".join(p.read_text() for p in outbox.glob("*.log"))
+        assert "To: leder001@fjordvik.example" in mail and f"{site}/login/?t=" in mail
+        children = _children(demo_process.pid)
+        assert len(children) == 2  # the server and the worker
+    finally:
+        demo_process.send_signal(signal.SIGINT)
+        rest = demo_process.communicate(timeout=90)[0]
+    assert demo_process.returncode == 0
+    assert re.search(r"Worker \S+ started", rest) and re.search(r"Worker \S+ stopped", rest)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)
+
+
+DEMO_UNSET = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "TASKS_BACKEND", "SITE_URL"}
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

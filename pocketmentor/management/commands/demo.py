@@ -1,5 +1,6 @@
 import os
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -51,4 +52,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Each link works once; `{again}` prints another.")
         if not no_serve:
-            call_command("serve")
+            if "EMAIL_URL" not in os.environ:
+                # The server and the worker (child processes) write each e-mail to a file.
+                outbox = settings.DATA_DIR / "outbox"
+                os.environ["EMAIL_URL"] = f"file://{outbox}"
+                self.stdout.write(
+                    f"E-mail (sign-in links, weekly releases, reminders, digests) is written to "
+                    f"{outbox}/, one file per batch; open them with any text editor."
+                )
+            self.stdout.write("A worker runs beside the server and sends what is due.")
+            call_command("serve", with_worker=True)

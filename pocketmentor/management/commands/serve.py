@@ -18,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", os.cpu_count() or 1))
         )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Run a worker beside the server, stopped with it (what the demo does).",
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, **options):
+    def handle(self, *args, host: str, port: int, workers: int, with_worker: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port} with {workers} workers (Ctrl+C stops).")
@@ -29,5 +34,8 @@ class Command(BaseCommand):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
                 prefix="pocketmentor-metrics-"
             )
+        command = server.command(host=host, port=port, workers=workers)
+        if with_worker:
+            sys.exit(server.serve_with_worker(command))
         # Replace this process with the server.
-        os.execv(sys.executable, server.command(host=host, port=port, workers=workers))  # noqa: S606
+        os.execv(sys.executable, command)  # noqa: S606
