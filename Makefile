@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SIZE ?= municipality
 DURATION ?= 10
 
-.PHONY: demo serve test bench lighthouse lint format messages install
+.PHONY: demo serve test bench cluster-test container lighthouse lint format messages install
 
 demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on http://127.0.0.1:8000
 	$(BIN)/pocketmentor demo
@@ -21,6 +21,22 @@ test: $(VENV)/.installed $(NODE_TOOLS)  ## Run every test (SQLite; PostgreSQL wh
 
 bench: $(VENV)/.installed  ## Measure pages and a server under load (SIZE=municipality|national|all; needs wrk)
 	@$(BIN)/pocketmentor bench --size $(SIZE) --duration $(DURATION)
+
+cluster-test: $(VENV)/.installed  ## Two web nodes, two workers and Caddy on loopback, and a journey across them (needs DATABASE_URL to PostgreSQL, REDIS_URL, caddy)
+	$(BIN)/pocketmentor cluster-test
+
+# The container image (docs/deploy.md). BASE: any Debian-like image with python3 and its venv
+# module; PODMAN: the command and its options (docker works too). pip's certificate authority
+# and configuration, when set in PIP_CERT and PIP_CONFIG_FILE, go in as build secrets.
+BASE ?= docker.io/library/python:3.11-slim-bookworm
+PODMAN ?= podman
+IMAGE ?= localhost/pocketmentor:latest
+comma := ,
+container:  ## Build the container image for the web server and the worker, and say its size
+	$(PODMAN) build $(PODMAN_BUILD_FLAGS) --build-arg BASE=$(BASE) \
+	  $(if $(PIP_CERT),--secret id=ca.crt$(comma)src=$(PIP_CERT)) \
+	  $(if $(PIP_CONFIG_FILE),--secret id=pip.conf$(comma)src=$(PIP_CONFIG_FILE)) -t $(IMAGE) .
+	@$(PODMAN) image inspect --format '$(IMAGE): {{.Size}} bytes' $(IMAGE)
 
 lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
 	$(BIN)/pocketmentor lighthouse

@@ -11,14 +11,14 @@ from django.test.utils import get_runner
 
 
 @contextmanager
-def bench_database(folder: Path) -> Iterator[str]:
+def bench_database(folder: Path, *, suffix: str = "bench") -> Iterator[str]:
     """Create an empty test database (never the configured one); yield its DATABASE_URL."""
     test = connection.settings_dict["TEST"]
     if connection.vendor == "sqlite":
-        test["NAME"] = str(folder / "bench.sqlite3")  # a file: the server must open it too
+        test["NAME"] = str(folder / f"{suffix}.sqlite3")  # a file: the server must open it too
     else:
         # Not the test suite's test_<name>, which a `make test` running meanwhile may be using.
-        test["NAME"] = f"test_{connection.settings_dict['NAME']}_bench"
+        test["NAME"] = f"test_{connection.settings_dict['NAME']}_{suffix}"
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
     try:

@@ -151,6 +151,7 @@ def test_demo_history_has_invitations_and_sign_ins(client):
     assert page.count("<td>Not yet</td>") == 0
 
 
+@pytest.mark.timeout(300)  # seeds the whole demo, then starts a server and a worker
 def test_demo_serves_with_a_worker_and_writes_e_mail_to_its_outbox(tmp_path):
     """`pocketmentor demo` runs a worker beside the server; Ctrl+C stops both."""
     port = free_port()
