@@ -134,14 +134,14 @@ def run(*, redis_url: str, out=sys.stdout) -> int:
         raise SystemExit("The cluster shares one PostgreSQL database: set DATABASE_URL to one.")
     if shutil.which("caddy") is None:
         raise SystemExit("The cluster's proxy is Caddy: apt-get install caddy")
+    for chatty in ("mail.log", "werkzeug"):  # aiosmtpd's every command, moto's every request
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     started = time.monotonic()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pm-cluster-")))
         database_url = stack.enter_context(bench_database(folder, suffix="cluster"))
         storage = stack.enter_context(_s3())
         _flush(redis_url)
-        for chatty in ("mail.log", "werkzeug"):  # aiosmtpd's every command, moto's every request
-            logging.getLogger(chatty).setLevel(logging.WARNING)
         sink = Sink()
         stack.callback(sink.stop)
         cluster = Cluster(folder, f"http://{HOST}:{free_port()}", [], sink, redis_url)
