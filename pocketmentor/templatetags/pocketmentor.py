@@ -57,6 +57,7 @@ def app_text() -> SafeString:
             "sign_in_again": _("Sign in again to send the answers saved on this phone."),
             "sign_in": _("Get a new sign-in link"),
             "sign_in_url": reverse("accounts:request_link"),
+            "token_url": reverse("learning:offline"),
             "retry_one": _(
                 "1 answer is saved on this phone. The server did not take it yet; "
                 "it will be sent again shortly."

@@ -1,6 +1,8 @@
+import threading
 import uuid
 
 import pytest
+from django.db import connection, connections
 
 from pocketmentor.learning.models import Response
 from pocketmentor.learning.services import (
@@ -137,3 +139,34 @@ def test_a_key_used_by_someone_else_is_refused(enrollment, bob):
     with pytest.raises(KeyConflict):
         response_record(enrollment=bobs, activity=activity(bobs, "task"), key=key)
     assert not Response.objects.filter(enrollment=bobs).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_five_concurrent_edits_from_one_version_save_one_and_refuse_four(ann):
+    enrollment = ann.enrollments.get()
+    reflection = activity(enrollment, "reflection")
+    response_record(enrollment=enrollment, activity=reflection, key=uuid.uuid4(), text="Start")
+    start, outcomes = threading.Barrier(5), []
+
+    def edit(n: int) -> None:
+        try:
+            start.wait(10)
+            response_record(
+                enrollment=enrollment, activity=reflection, key=uuid.uuid4(), text=f"Edit {n}",
+                version=1,
+            )  # fmt: skip
+            outcomes.append("saved")
+        except EditConflict as conflict:
+            outcomes.append(f"conflict with {conflict.response.text}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    stored = Response.objects.get(activity=reflection)
+    assert sorted(outcomes) == [f"conflict with {stored.text}"] * 4 + ["saved"]
+    assert stored.version == 2

@@ -17,12 +17,13 @@
   const TIMEOUT = 15000; // milliseconds an answer may take before it is kept and sent again
   const person = body.dataset.person || "";
   const mine = (item) => !item.person || item.person === person;
-  const open = () => new Promise((resolve, reject) => {
+  let database = null; // one connection for the page's life
+  const open = () => (database ??= new Promise((resolve, reject) => {
     const request = indexedDB.open("pocketmentor", 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+    request.onerror = () => { database = null; reject(request.error); };
+  }));
   const run = async (mode, action) => {
     const db = await open();
     return new Promise((resolve, reject) => {
@@ -159,9 +160,10 @@
     offerInstall();
   }
 
-  async function freshToken(item) {
+  // The small offline page carries a token like every page, and reading it records nothing.
+  async function freshToken() {
     try {
-      const response = await fetch(item.page || location.pathname, { credentials: "same-origin", redirect: "manual" });
+      const response = await fetch(text.token_url, { credentials: "same-origin", cache: "no-store" });
       const found = response.ok && (await response.text()).match(/name="csrfmiddlewaretoken" value="([^"]+)"/);
       if (found) token = found[1];
       return Boolean(found);
@@ -195,7 +197,7 @@
     }
     if (response.type === "opaqueredirect" || response.status === 401) return ["sign-in"];
     // The token changes with each sign-in: fetch the current one and try once more.
-    if (response.status === 403) return again && (await freshToken(item)) ? send(item, false) : ["sign-in"];
+    if (response.status === 403) return again && (await freshToken()) ? send(item, false) : ["sign-in"];
     if (response.ok) return ["stored", html];
     if (response.status === 409) return ["conflict", html];
     if (response.status === 404 || response.status === 410) return ["gone"];
@@ -213,7 +215,7 @@
   let retryTimer = null;
   const tried = new Set();
   async function flush() {
-    if (!navigator.onLine) return;
+    if (!navigator.onLine) { idle(); return; }
     if (sending) { again = true; return; }
     sending = true;
     again = false;
@@ -255,14 +257,21 @@
     }
     const left = await showPending();
     if (sent && !left) say(element("p", {}, count(sent, text.sent_one, text.sent_many)));
+    idle();
     if (again) flush();
   }
+  const idle = () => document.querySelectorAll("section.activity[aria-busy]")
+    .forEach((section) => section.removeAttribute("aria-busy"));
 
   const outbox = "indexedDB" in window && Boolean(banner);
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!outbox || !form.matches("form[data-outbox]")) return;
     event.preventDefault();
+    // A second press while the answer is on its way is the same answer.
+    const section = form.closest("section.activity");
+    if (section?.hasAttribute("aria-busy")) return;
+    section?.setAttribute("aria-busy", "true");
     try {
       await queue(form, event.submitter);
     } catch (error) {
