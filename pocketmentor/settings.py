@@ -5,8 +5,10 @@ Every variable is listed in docs/configuration.md.
 
 import datetime as dt
 import json
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -63,6 +65,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +81,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (accounts/two_factor.py): which second factor the session passed,
+    # then a person with one is asked for it before anything else.
+    "django_otp.middleware.OTPMiddleware",
+    "pocketmentor.accounts.two_factor.SecondFactorMiddleware",
     "pocketmentor.accounts.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -228,6 +238,21 @@ AXES_CLIENT_IP_CALLABLE = "pocketmentor.accounts.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "pocketmentor.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the audit log instead
+
+# Two-factor sign-in for staff (docs/privacy.md): authenticator apps and recovery codes
+# (django-otp), passkeys (django-otp-webauthn) as a second factor after a password or link.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Pocketmentor")
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# A passkey belongs to a host name (never an address): SITE_URL's, or localhost on a laptop.
+_site = urlsplit(SITE_URL)
+_site_is_address = bool(re.fullmatch(r"[\d.]+|\[.*\]", _site.netloc.rsplit(":", 1)[0]))
+OTP_WEBAUTHN_RP_ID = "localhost" if _site_is_address else (_site.hostname or "localhost")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    SITE_URL.replace(f"//{_site.hostname}", "//localhost", 1) if _site_is_address else SITE_URL
+]
+if not OTP_WEBAUTHN_ALLOWED_ORIGINS[0].startswith(("https://", "http://localhost")):
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = ["https://" + OTP_WEBAUTHN_RP_ID]  # passkeys need https
 
 # The audit log of staff actions (docs/privacy.md): entries older than this are pruned.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("me/", include("pocketmentor.privacy.urls")),
     path("", include(account_urls.oidc_urlpatterns)),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
+    path("webauthn/", include("pocketmentor.accounts.passkeys")),
     path("", include((groups.participant_urlpatterns, "seminars"))),
 ]

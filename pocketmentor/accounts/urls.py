@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pocketmentor.accounts import views
+from pocketmentor.accounts import two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -13,6 +13,19 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="accounts/staff_login.html"),
         name="staff_login",
     ),
+    path("login/two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("account/two-factor/", two_factor_views.overview, name="two_factor"),
+    path("account/two-factor/app/", two_factor_views.app_set_up, name="two_factor_app"),
+    path("account/two-factor/recovery/", two_factor_views.recovery_codes, name="two_factor_codes"),
+    *[
+        path(
+            f"account/two-factor/{kind}/<int:pk>/remove/",
+            two_factor_views.remove,
+            {"kind": kind},
+            name=f"two_factor_remove_{kind}",
+        )
+        for kind in ("app", "passkey")
+    ],
     path("logout/", views.sign_out, name="logout"),
     path("language/", views.language, name="language"),
 ]

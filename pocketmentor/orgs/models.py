@@ -23,6 +23,14 @@ class Organization(models.Model):
     accent_color = models.CharField(
         _("accent colour"), max_length=7, default="#b4461e", validators=[hex_color]
     )
+    require_two_factor = models.BooleanField(
+        _("admins must use two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "An admin without an authenticator app or a passkey is sent to set one up before "
+            "anything else. Signing in with the organization's own account counts as its own."
+        ),
+    )
     # Changes with every write its staff make: see learning/pages.py.
     pages_version = models.PositiveIntegerField(default=0, editable=False)
 

@@ -5,9 +5,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 
+from pocketmentor.accounts import two_factor
 from pocketmentor.orgs.models import Membership
 
 ADMINS = (Membership.Role.ADMIN,)
@@ -57,6 +60,14 @@ def staff_page(roles=AUTHORS, *, members_forbidden: bool = False):
                     raise PermissionDenied from None
                 raise
             organization = membership.organization
+            if (
+                organization.require_two_factor
+                and membership.role == Membership.Role.ADMIN
+                and not two_factor.is_satisfied(request)
+            ):
+                # Required since this person signed in: set one up (or give it) first.
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('accounts:two_factor')}?{query}")
             translation.activate(request.user.language or organization.language)
             request.LANGUAGE_CODE = translation.get_language()
             timezone.activate(organization.time_zone)

@@ -19,11 +19,12 @@ from pocketmentor.orgs.models import Seminar
 # /metrics, which answers only a scraper that sends METRICS_TOKEN.
 PUBLIC = re.compile(
     r"^/(healthz|readyz|metrics|login/.*|logout/|language/|sw\.js|offline/|icons/.*|media/.*|"
-    r"o/[^/]+/manifest\.webmanifest|nudges/(preferences|unsubscribe)/.*|oidc/.*|xapi/.*)$"
+    r"o/[^/]+/manifest\.webmanifest|nudges/(preferences|unsubscribe)/.*|oidc/.*|xapi/.*|"
+    r"webauthn/.*)$"
 )
 PARTICIPANT = re.compile(r"^/o/")
 STUDIO = re.compile(r"^/studio/[^/]+/")
-PERSONAL = re.compile(r"^/(|me/.*|supporting/.*|studio/|nudges/.*)$")
+PERSONAL = re.compile(r"^/(|me/.*|supporting/.*|studio/|nudges/.*|account/.*)$")
 DJANGO_ADMIN = re.compile(r"^/admin/")
 
 
@@ -55,7 +56,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         "user_id": ann.pk, "group_id": groups[0].pk, "color": "0b5d6b", "letter": "F",
         "name": "cards/x.jpg", "supporter_id": supporter.pk, "seminar_id": seminar.pk,
         "token": "x", "fmt": "json", "path": "x", "table": "participants",
-        "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk,
+        "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk, "pk": 1,
     }  # fmt: skip
 
 

@@ -125,6 +125,7 @@ def studio_pages() -> list[str]:
         f"{base}seminars/", f"{base}seminars/new/", f"{base}seminars/{seminar.pk}/",
         f"{base}insights/", f"{base}insights/print/",
         "/studio/demo/nudges/", f"{base}nudges/", f"{base}shared/", "/studio/demo/audit/",
+        "/account/two-factor/", "/account/two-factor/app/",
     ]  # fmt: skip
 
 
