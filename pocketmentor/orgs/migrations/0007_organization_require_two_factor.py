@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0005_pages_version'),
+        ('orgs', '0006_waiting_file'),
     ]
 
     operations = [
