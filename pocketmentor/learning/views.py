@@ -131,8 +131,14 @@ def _answered(request, enrollment, unit, activity, *, notice: str = "") -> HttpR
     states = selectors.activity_states(enrollment=enrollment, unit=unit)
     state = next(s for s in states if s.activity.pk == activity.pk)
     form = ResponseForm(activity=activity, response=state.response, shuffle_for=enrollment.pk)
-    context = _base(enrollment) | {"state": state, "form": form, "notice": notice}
-    return render(request, "learning/_activity.html", context)
+    context = _base(enrollment) | {
+        "state": state,
+        "form": form,
+        "notice": notice,
+        "done": sum(s.done for s in states),  # the week's counter, swapped in beside it
+        "total": len(states),
+    }
+    return render(request, "learning/_answered.html", context)
 
 
 def _refused(request, enrollment, unit, activity, form, *, status: int) -> HttpResponse:

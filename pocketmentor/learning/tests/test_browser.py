@@ -77,6 +77,8 @@ def test_participant_does_this_weeks_activities_in_norwegian(contexts, live_serv
     poll.get_by_role("button", name="Svar").click()
     expect(poll.get_by_text("Takk! Slik svarte alle i programmet:")).to_be_visible()
     expect(page.locator("section.activity.done")).to_have_count(4)
+    expect(page.locator("#unit-progress")).to_have_text("4 av 4 aktiviteter fullført")
+    expect(page.locator("p.meter")).to_have_count(1)
 
     page.get_by_role("link", name="Fremdrift").click()
     assert page.locator("#activities-done").inner_text() == f"{done_before + 4} / 20"

@@ -515,3 +515,18 @@ def test_every_participant_page_links_to_your_data_and_messages(client_ann, prog
         foot = page.split('<footer class="foot">')[1]
         assert f'<a href="{reverse("mydata:overview")}">Dine data</a>' in foot
         assert f'<a href="{reverse("nudges:mine")}">Meldinger og påminnelser</a>' in foot
+
+
+def test_an_answer_sent_by_the_page_updates_the_weeks_counter_beside_it(client_ann, program):
+    task = activity(program, "task")
+    page = client_ann.get(week_url(program)).content.decode()
+    assert '<p class="meter" id="unit-progress">0 av 4 aktiviteter fullført</p>' in page
+    data = {f"a{task.pk}-key": str(uuid.uuid4()), f"a{task.pk}-visibility": "private"}
+    answer_html = client_ann.post(
+        week_url(program, f"activities/{task.pk}/"), data, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f'id="activity-{task.pk}"' in answer_html
+    assert (
+        '<p class="meter" id="unit-progress" hx-swap-oob="true">1 av 4 aktiviteter fullført</p>'
+        in answer_html
+    )

@@ -154,7 +154,14 @@
   function show(item, html) {
     const section = document.getElementById(item.activity);
     if (!section || !html) return;
-    section.outerHTML = html;
+    const answer = document.createElement("template");
+    answer.innerHTML = html;
+    // A piece marked hx-swap-oob (the week's counter) replaces its namesake on the page.
+    answer.content.querySelectorAll("[hx-swap-oob]").forEach((piece) => {
+      piece.removeAttribute("hx-swap-oob");
+      document.getElementById(piece.id)?.replaceWith(piece);
+    });
+    section.replaceWith(answer.content);
     const fresh = document.getElementById(item.activity);
     if (fresh) freshKeys(fresh);
     offerInstall();
