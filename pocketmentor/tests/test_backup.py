@@ -131,6 +131,7 @@ def test_a_restore_on_a_fresh_data_folder_keeps_answers_links_push_and_images(
     assert phone.read(push["body"]) == {"title": "Week 2 is open"}  # the phone reads it
 
 
+@pytest.mark.timeout(300)  # seven processes, each starting Django, one migrating
 def test_a_restore_refuses_a_database_that_holds_people_unless_forced(
     tmp_path, databases, push_service
 ):
