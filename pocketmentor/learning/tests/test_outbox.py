@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sesame.utils import get_query_string
 
 from pocketmentor.learning.models import Response
-from pocketmentor.tests.chromium import PHONE, needs_chromium, ready
+from pocketmentor.tests.chromium import PHONE, evaluate_within, needs_chromium, ready
 
 pytestmark = needs_chromium
 ANSWERS = "**/activities/**"
@@ -183,3 +183,28 @@ def test_an_answer_the_server_refuses_shows_its_text_to_copy_and_stays(context, 
     expect(reflection.locator("[role=alert]")).to_contain_text("5000 eller færre tegn")
     assert reflection.get_by_label("Refleksjonen din").input_value() == too_long
     assert stored(ann) == []
+
+
+def test_an_edit_from_my_reflections_is_kept_offline_and_sent(context, live_server, ann):
+    enrollment = ann.enrollments.get()
+    reflection = enrollment.program.units.get(number=3).activities.get(kind="reflection")
+    Response.objects.create(enrollment=enrollment, activity=reflection, text="Først skrevet.")
+    page = sign_in(context, live_server, ann)
+    assert evaluate_within(page, "() => navigator.serviceWorker.ready.then(() => true)")
+    page.goto(live_server.url + "/o/fjordvik/lead/reflections/")  # the worker keeps a copy
+    ready(page)
+    context.set_offline(True)
+    page.get_by_text("Endre", exact=True).click()
+    page.get_by_label("Refleksjonen din").fill("Endret uten nett.")
+    page.get_by_role("button", name="Lagre").click()
+    expect(page.locator("#outbox")).to_contain_text("1 svar er lagret på denne telefonen")
+    page.close()
+
+    page = context.new_page()  # reopened offline: the copy the phone kept, the edit in its box
+    page.goto(live_server.url + "/o/fjordvik/lead/reflections/")
+    ready(page)
+    expect(page.get_by_label("Refleksjonen din")).to_have_value("Endret uten nett.")
+    expect(page.locator(".queued")).to_have_text("Venter på å bli sendt")
+    context.set_offline(False)
+    expect(page.locator(".quote")).to_have_text("Endret uten nett.")  # sent, page loaded anew
+    assert stored(ann) == ["Endret uten nett."]

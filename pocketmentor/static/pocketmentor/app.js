@@ -14,6 +14,7 @@
   // timeout, a server error or a closed page loses nothing. The idempotency keys make a
   // second delivery harmless.
   const STORE = "outbox";
+  const BOX = "section.activity, [data-outbox-box]"; // what holds one answer's form
   const TIMEOUT = 15000; // milliseconds an answer may take before it is kept and sent again
   const person = body.dataset.person || "";
   const mine = (item) => !item.person || item.person === person;
@@ -42,11 +43,11 @@
     request.onsuccess = () => { if (request.result) store.put({ ...request.result, ...changes }); };
     return request;
   });
-  // A newer answer to the same activity replaces one that has not been sent.
+  // A newer answer to the same activity (its address) replaces one that has not been sent.
   const supersede = (item) => run("readwrite", (store) => {
     const request = store.getAll();
     request.onsuccess = () => request.result
-      .filter((old) => old.activity === item.activity && old.url === item.url && mine(old) && old.key !== item.key)
+      .filter((old) => old.url === item.url && mine(old) && old.key !== item.key)
       .forEach((old) => store.delete(old.key));
     return request;
   });
@@ -98,9 +99,11 @@
       section.querySelector(".queued")?.remove();
       const note = element("p", { className: "queued" }, text[NOTES[item.state]] || text.queued);
       if (item.state === "refused" || item.state === "conflict") note.append(" ", removeButton(item));
-      section.querySelector("h3")?.after(note);
+      const heading = section.querySelector("h3");
+      if (heading) heading.after(note); else section.prepend(note);
       const form = section.querySelector("form[data-outbox]");
       if (fill && form) restore(form, item);
+      if (fill && form?.closest("details")) form.closest("details").open = true;
     }
     const waiting = items.filter((item) => item.state === "waiting" || !item.state);
     const signIn = items.filter((item) => item.state === "sign-in");
@@ -136,7 +139,7 @@
     const data = new URLSearchParams(new FormData(form));
     if (submitter?.name) data.set(submitter.name, submitter.value);
     const keyInput = form.querySelector("input[name$='-key']");
-    const section = form.closest("section.activity");
+    const section = form.closest(BOX);
     const item = {
       key: keyInput?.value || uuid(), url: form.action, body: data.toString(), activity: section?.id,
       page: location.pathname, title: document.title, person, state: "waiting", at: Date.now(),
@@ -150,10 +153,17 @@
     if (item.waited) await showPending();
   }
 
-  // Swap in the server's answer for an activity: stored, or why it was not.
-  function show(item, html) {
+  // Swap in the server's answer for an activity: stored, or why it was not. Elsewhere (My
+  // reflections) the page is loaded again, or the answer posted as a page to show why.
+  let reload = false;
+  function show(item, html, outcome) {
     const section = document.getElementById(item.activity);
     if (!section || !html) return;
+    if (!section.matches("section.activity")) {
+      if (outcome === "stored") reload = true;
+      else if (outcome === "refused" || outcome === "conflict") postAsPage(item);
+      return;
+    }
     const answer = document.createElement("template");
     answer.innerHTML = html;
     // A piece marked hx-swap-oob (the week's counter) replaces its namesake on the page.
@@ -165,6 +175,15 @@
     const fresh = document.getElementById(item.activity);
     if (fresh) freshKeys(fresh);
     offerInstall();
+  }
+
+  function postAsPage(item) {
+    const form = element("form", { method: "post", action: item.url, hidden: true });
+    const data = new URLSearchParams(item.body);
+    if (token) data.set("csrfmiddlewaretoken", token);
+    for (const [name, value] of data) form.append(element("input", { type: "hidden", name, value }));
+    document.body.append(form);
+    HTMLFormElement.prototype.submit.call(form);
   }
 
   // The small offline page carries a token like every page, and reading it records nothing.
@@ -249,7 +268,7 @@
         } else {
           await mark(item.key, { state: outcome });
         }
-        show(item, html);
+        show(item, html, outcome);
         if (outcome === "sign-in") break; // the others would meet the same
       }
     } finally {
@@ -265,9 +284,10 @@
     const left = await showPending();
     if (sent && !left) say(element("p", {}, count(sent, text.sent_one, text.sent_many)));
     idle();
-    if (again) flush();
+    if (reload) location.reload();
+    else if (again) flush();
   }
-  const idle = () => document.querySelectorAll("section.activity[aria-busy]")
+  const idle = () => document.querySelectorAll("[aria-busy]")
     .forEach((section) => section.removeAttribute("aria-busy"));
 
   const outbox = "indexedDB" in window && Boolean(banner);
@@ -276,7 +296,7 @@
     if (!outbox || !form.matches("form[data-outbox]")) return;
     event.preventDefault();
     // A second press while the answer is on its way is the same answer.
-    const section = form.closest("section.activity");
+    const section = form.closest(BOX);
     if (section?.hasAttribute("aria-busy")) return;
     section?.setAttribute("aria-busy", "true");
     try {
