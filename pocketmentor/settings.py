@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A zero byte or non-UTF-8 text anywhere the app reads is answered 400 before anything runs.
+    "pocketmentor.middleware.BadInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses pages; Django pads the output against BREACH.
     "django.middleware.gzip.GZipMiddleware",

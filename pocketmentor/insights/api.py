@@ -8,6 +8,7 @@ written by Pocketmentor itself, never through this API. See docs/insights.md.
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -18,12 +19,12 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from pocketmentor.insights import records
 from pocketmentor.insights.models import LearningRecord, StatementKey
@@ -35,6 +36,9 @@ PARAMETERS = {
     "attachments", "ascending", "cursor",
 }  # fmt: skip
 SINGLE = {"statementId", "voidedStatementId"}
+# Control characters (NUL included) are in no IRI, agent name or timestamp.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LONGEST_ID = 18  # digits: more would not fit the database's whole numbers
 CURSOR_SALT = "pocketmentor.insights.xapi.more"
 
 
@@ -47,7 +51,7 @@ def secret_hash(secret: str) -> str:
 
 
 def _organization(request: HttpRequest):
-    """The organization whose key signs the request, or None."""
+    """The organization whose key signs the request, or None; BadRequest for a malformed key."""
     header = request.headers.get("Authorization", "")
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
@@ -56,6 +60,8 @@ def _organization(request: HttpRequest):
         key, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
+    if CONTROL.search(key) or len(key) > 200:
+        raise BadRequest("The key in the Authorization header is malformed.")
     row = StatementKey.objects.select_related("organization").filter(key=key).first()
     if row is None or not hmac.compare_digest(row.secret_hash, secret_hash(secret)):
         return None
@@ -71,31 +77,52 @@ def _headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _error(status: int, message: str) -> HttpResponse:
+def error(status: int, message: str) -> HttpResponse:
     response = JsonResponse({"error": message}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="xAPI"'
     return _headers(response)
 
 
-@require_http_methods(["GET", "HEAD"])
+def _read_only(view):
+    """Answer anything but GET and HEAD with an xAPI 405 (its headers and an error)."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = error(405, "This resource is read-only: use GET.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request)
+
+    return wrapped
+
+
+@_read_only
+def openapi(request: HttpRequest) -> HttpResponse:
+    """This API described in OpenAPI 3 (the file docs/insights.md points to)."""
+    text = render_to_string("insights/openapi.yaml", {"site_url": settings.SITE_URL})
+    return HttpResponse(text, content_type="application/yaml; charset=utf-8")
+
+
+@_read_only
 def about(request: HttpRequest) -> HttpResponse:
     return _headers(JsonResponse({"version": [records.VERSION]}))
 
 
-@csrf_exempt
-@require_http_methods(["GET", "HEAD"])
+@_read_only
 def statements(request: HttpRequest) -> HttpResponse:
     version = request.headers.get("X-Experience-API-Version", "")
     if not re.fullmatch(r"1\.0(\.\d+)?", version):
-        return _error(400, "Send the header X-Experience-API-Version: 1.0.3.")
-    organization = _organization(request)
-    if organization is None:
-        return _error(401, "Sign in with the organization's statement key (HTTP Basic).")
+        return error(400, "Send the header X-Experience-API-Version: 1.0.3.")
     try:
+        organization = _organization(request)
+        if organization is None:
+            return error(401, "Sign in with the organization's statement key (HTTP Basic).")
         return _headers(_answer(request, organization))
     except BadRequest as problem:
-        return _error(400, str(problem))
+        return error(400, str(problem))
 
 
 def _flag(params, name: str) -> bool:
@@ -108,7 +135,11 @@ def _flag(params, name: str) -> bool:
 def _moment(params, name: str) -> dt.datetime | None:
     if name not in params:
         return None
-    moment = parse_datetime(params[name])
+    text = params[name]
+    try:
+        moment = None if CONTROL.search(text) else parse_datetime(text)
+    except ValueError:  # well formed but impossible: month 13, hour 25
+        moment = None
     if moment is None:
         raise BadRequest(f"{name} must be an ISO 8601 timestamp.")
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -119,6 +150,9 @@ def _answer(request: HttpRequest, organization) -> HttpResponse:
     unknown = set(params) - PARAMETERS
     if unknown:
         raise BadRequest(f"Unknown parameter: {', '.join(sorted(unknown))}.")
+    for name in ("verb", "activity", "agent"):
+        if name in params and CONTROL.search(params[name]):
+            raise BadRequest(f"{name} must hold no control characters.")
     shape = params.get("format", "exact")
     if shape not in ("exact", "ids", "canonical"):
         raise BadRequest("format must be ids, exact or canonical.")
@@ -130,14 +164,14 @@ def _answer(request: HttpRequest, organization) -> HttpResponse:
         if set(params) - SINGLE - {"format", "attachments"} or len(SINGLE & set(params)) > 1:
             raise BadRequest("statementId and voidedStatementId take no other filters.")
         if "voidedStatementId" in params:  # nothing here is ever voided
-            return _error(404, "No such voided statement.")
+            return error(404, "No such voided statement.")
         try:
             wanted = uuid.UUID(params["statementId"])
         except ValueError:
             raise BadRequest("statementId must be a UUID.") from None
         record = rows.filter(pk=wanted).first()
         if record is None:
-            return _error(404, "No such statement.")
+            return error(404, "No such statement.")
         return _body(_shaped(record.statement, shape), attachments)
     rows = rows.filter(_filters(params))
     ascending = _flag(params, "ascending")
@@ -194,13 +228,19 @@ def _agent(text: str) -> Q:
     if not isinstance(agent, dict):
         raise BadRequest("agent must be a JSON Agent or Group.")
     account = agent.get("account")
-    if not isinstance(account, dict) or account.get("homePage") != settings.SITE_URL:
+    if not isinstance(account, dict):
         return Q(pk__in=[])  # people here are named only by an account on this installation
-    name = str(account.get("name", ""))
-    return Q(actor_id=int(name), actor_name=name) if name.isdigit() else Q(actor_name=name)
+    name = account.get("name", "")
+    if not isinstance(name, str) or CONTROL.search(name):
+        raise BadRequest("agent's account name must be text with no control characters.")
+    if account.get("homePage") != settings.SITE_URL:
+        return Q(pk__in=[])
+    if re.fullmatch(rf"[0-9]{{1,{LONGEST_ID}}}", name):
+        return Q(actor_id=int(name), actor_name=name)
+    return Q(actor_name=name)
 
 
-ACTIVITY = re.compile(r"/xapi/activities/(program|unit)/(\d+)$")
+ACTIVITY = re.compile(rf"/xapi/activities/(program|unit)/([0-9]{{1,{LONGEST_ID}}})$")
 
 
 def _activity(iri: str, *, related: bool) -> Q:

@@ -198,14 +198,18 @@ def for_lrs(statement: dict) -> dict:
 
 
 def ids_only(statement: dict) -> dict:
-    """The `format=ids` form: the object without its definition (actors are ids already)."""
+    """The `format=ids` form: identifiers only, with no definitions, displays or names."""
     statement = dict(statement)
     statement["object"] = {k: v for k, v in statement["object"].items() if k != "definition"}
-    if "context" in statement and "contextActivities" in statement["context"]:
+    statement["verb"] = {"id": statement["verb"]["id"]}
+    if "context" in statement:
         context = dict(statement["context"])
-        context["contextActivities"] = {
-            key: [{"objectType": "Activity", "id": a["id"]} for a in items]
-            for key, items in context["contextActivities"].items()
-        }
+        if "contextActivities" in context:
+            context["contextActivities"] = {
+                key: [{"objectType": "Activity", "id": a["id"]} for a in items]
+                for key, items in context["contextActivities"].items()
+            }
+        if "team" in context:
+            context["team"] = {k: v for k, v in context["team"].items() if k != "name"}
         statement["context"] = context
     return statement

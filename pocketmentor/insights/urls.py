@@ -14,4 +14,5 @@ urlpatterns = [
     path("o/<slug:org>/<slug:program>/week/<int:number>/read/", views.cards_read, name="read"),
     path("xapi/statements", api.statements, name="statements"),
     path("xapi/about", api.about, name="about"),
+    path("xapi/openapi.yaml", api.openapi, name="openapi"),
 ]

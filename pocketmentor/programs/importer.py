@@ -45,6 +45,8 @@ DEFAULT_TIME_ZONE = "Europe/Oslo"
 SCALE_LOWEST, SCALE_HIGHEST = 0, 10
 # Ten years of weekly units; the database's week number stays small.
 MAX_UNITS = 520
+MAX_YAML_DEPTH = 20  # a program's YAML nests four levels deep; 20 leaves room and no RecursionError
+MAX_YAML_CHARACTERS = 1_000_000  # one file's YAML: a long program's is some 50 000
 # The database's column sizes, so that a long line is a listed problem, not a crash.
 MAX_LENGTH = {
     "program title": 200,
@@ -220,13 +222,28 @@ class _File:
 
 
 class _Loader(yaml.SafeLoader):
-    """Composes YAML nodes; refuses aliases, which could make a small file expand hugely."""
+    """Composes YAML nodes; refuses aliases, which could make a small file expand hugely, and
+    nesting deeper than a program needs, which would exhaust the stack."""
+
+    depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                _("nested deeper than %(max)s levels") % {"max": MAX_YAML_DEPTH},
+                mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _read_text(path: Path, file: _File) -> str | None:
@@ -249,6 +266,13 @@ def _read_text(path: Path, file: _File) -> str | None:
 
 def _compose(text: str, file: _File) -> yaml.Node | None | bool:
     """The YAML's top node (None when empty), or False once its problem is listed."""
+    if len(text) > MAX_YAML_CHARACTERS:
+        file.error(
+            None,
+            _("the YAML is longer than %(max)s characters; shorten it")
+            % {"max": f"{MAX_YAML_CHARACTERS:,}".replace(",", " ")},
+        )
+        return False
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -132,10 +132,61 @@ def test_one_statement_by_id_and_the_ids_format(key, history, org, outsider):
         {"agent": "not json"},
         {"format": "full"},
         {"statementId": "1"},
+        {"since": "2020-13-45"},
+        {"until": "2020-01-01T25:00:00Z"},
+        {"since": "2020-02-30T10:00:00+01:00"},
+        {"verb": "http://adlnet.gov/expapi/verbs/completed\x00"},
+        {"activity": "\x00"},
+        {"agent": '{"account": {"homePage": "http://testserver", "name": "\\u0000"}}'},
+        {"limit": "9" * 5000},
     ],  # fmt: skip
 )
-def test_bad_parameters_are_400(key, params):
-    assert get(key, **params).status_code == 400
+def test_bad_parameters_are_400_in_the_xapi_shape(key, params):
+    response = get(key, **params)
+    assert response.status_code == 400
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    assert response.json()["error"]
+
+
+@pytest.mark.parametrize("name", ["٣", "²", "Åse", "1" * 40])
+def test_an_agent_named_in_any_script_or_a_huge_number_finds_nobody(key, history, settings, name):
+    agent = json.dumps({"account": {"homePage": settings.SITE_URL, "name": name}})
+    response = get(key, agent=agent)
+    assert response.status_code == 200 and response.json()["statements"] == []
+
+
+def test_an_activity_with_a_huge_number_finds_nothing(key, history):
+    iri = records.iri("activities/unit/" + "9" * 40)
+    response = get(key, activity=iri, related_activities="true")
+    assert response.status_code == 200 and response.json()["statements"] == []
+
+
+def test_a_zero_byte_in_the_basic_user_name_is_400_not_500(history):
+    forged = base64.b64encode(b"pm_\x00nobody:secret").decode()
+    response = get(forged)
+    assert response.status_code == 400
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    assert LearningRecord.objects.count() == 6  # nothing written
+
+
+@pytest.mark.parametrize("path", ["/xapi/statements", "/xapi/about"])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_writes_are_405_with_the_xapi_version(key, path, method):
+    response = getattr(Client(headers=VERSION | {"Authorization": f"Basic {key}"}), method)(path)
+    assert response.status_code == 405
+    assert response["X-Experience-API-Version"] == "1.0.3"
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_the_ids_format_names_nobody_and_nothing(key, history):
+    statements = get(key, format="ids").json()["statements"]
+    assert statements
+    text = json.dumps(statements)
+    assert '"display"' not in text and '"name": "Group' not in text
+    for statement in statements:
+        assert set(statement["verb"]) == {"id"}
+        assert "definition" not in statement["object"]
+        assert "name" not in statement["context"].get("team", {})
 
 
 def test_attachments_true_answers_in_multipart(key, history):

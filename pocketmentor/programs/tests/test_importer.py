@@ -436,6 +436,23 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
     assert unit_errors(tmp_path, latin1) == ["unit-01.md line 2: not UTF-8 text; save it as UTF-8"]
 
 
+@pytest.mark.parametrize(
+    "nested",
+    ["x: " + "[" * 5000 + "]" * 5000, "x:\n" + "".join("  " * i + "- \n" for i in range(400))],
+)
+def test_deeply_nested_yaml_is_a_listed_problem_not_a_crash(tmp_path, nested):
+    errors = errors_of(folder_with(tmp_path, program=PROGRAM_YAML + nested))
+    assert len(errors) == 1
+    assert "bad YAML (nested deeper than 20 levels)" in errors[0]
+    assert errors[0].startswith("program.yaml line ")
+
+
+def test_a_huge_yaml_text_is_refused_before_it_is_read(tmp_path):
+    huge = PROGRAM_YAML + "description: " + "x" * 1_000_001 + "\n"
+    errors = errors_of(folder_with(tmp_path, program=huge))
+    assert errors == ["program.yaml: the YAML is longer than 1 000 000 characters; shorten it"]
+
+
 def test_missing_program_yaml_and_missing_folder(tmp_path):
     (tmp_path / "unit-01.md").write_text(UNIT, encoding="utf-8")
     assert errors_of(tmp_path) == ["program.yaml: missing"]

@@ -1,0 +1,89 @@
+"""The project's own middleware.
+
+`BadInputMiddleware`: refuse requests that carry NUL bytes or bytes that are not UTF-8,
+before any view reads them.
+
+A NUL cannot be stored in PostgreSQL text and means nothing in a name, an address or a search;
+bytes that are not UTF-8 would reach the code as replacement characters. Either way the
+request is not one a browser or an integration sends, so it gets a plain 400 instead of
+reaching a view (where it could raise, and answer 500).
+"""
+
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+from pocketmentor.insights import api
+
+
+def _bad_bytes(raw: bytes) -> bool:
+    if b"\x00" in raw:
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _bad_query(query: str) -> bool:
+    """A query string (or url-encoded body) whose keys or values hold NUL or non-UTF-8 bytes."""
+    # The WSGI server hands the query string over as latin-1; its raw bytes are what was sent.
+    raw = query.encode("latin-1", errors="replace")
+    return _bad_bytes(unquote_to_bytes(raw.replace(b"+", b" ")))
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text
+
+
+def bad_input(request: HttpRequest) -> bool:
+    """True when the path, query string, headers or form fields hold NUL or non-UTF-8 bytes."""
+    # Django keeps bytes of the path that are not UTF-8 as %XX escapes: decoding finds them.
+    if _bad_bytes(unquote_to_bytes(request.path)):
+        return True
+    if _bad_query(request.META.get("QUERY_STRING", "")):
+        return True
+    for name, value in request.META.items():
+        header = name.startswith("HTTP_") and isinstance(value, str)
+        if header and _bad_bytes(value.encode("latin-1", errors="replace")):
+            return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.content_type or ""
+        if content_type == "application/x-www-form-urlencoded":
+            try:
+                body = request.body
+            except Exception:  # noqa: BLE001 - too large: Django answers that itself later
+                return False
+            return _bad_bytes(unquote_to_bytes(body.replace(b"+", b" ")))
+        if content_type == "multipart/form-data":
+            try:
+                fields, files = request.POST, request.FILES
+            except Exception:  # noqa: BLE001 - a broken body: Django answers that itself later
+                return False
+            for key, values in fields.lists():
+                if _bad_text(key) or any(_bad_text(v) or "\ufffd" in v for v in values):
+                    return True
+            return any(_bad_text(f.name or "") for f in files.values())
+    return False
+
+
+class BadInputMiddleware:
+    """Answer 400 to requests that hold NUL bytes or invalid UTF-8 anywhere the app reads."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if bad_input(request):
+            if "X-Experience-API-Version" in request.headers:  # an xAPI client: its error shape
+                return api.error(400, "The request holds a zero byte or text that is not UTF-8.")
+            return HttpResponseBadRequest(
+                _(
+                    "This request holds characters that are not allowed (a zero byte or text "
+                    "that is not UTF-8). Go back, remove them and try again."
+                ),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
