@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pocketmentor.learning.models import Response
+from pocketmentor.lib.text import validate_one_line
 from pocketmentor.programs.models import Activity
 
 TEXT_LIMIT = 5000
@@ -104,7 +105,9 @@ class FeedbackForm(forms.Form):
 
 
 class SupporterForm(forms.Form):
-    name = forms.CharField(label=_("Their name"), max_length=150, required=False)
+    name = forms.CharField(
+        label=_("Their name"), max_length=150, required=False, validators=[validate_one_line]
+    )
     email = forms.EmailField(
         label=_("Their e-mail address"),
         error_messages={"invalid": _("Enter a whole e-mail address, like kari@example.no.")},

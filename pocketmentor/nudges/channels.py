@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
 from django.utils import timezone
 
 from pocketmentor.nudges.messages import Message
@@ -79,6 +80,14 @@ class EmailChannel:
         self.broken: str = ""  # the server cannot be reached: the rest of the batch waits
 
     def send(self, email: EmailMultiAlternatives) -> None:
+        try:
+            # Built before the server is asked: a line break in a header is this message's
+            # own fault, refused for good, and must not break the connection for the others.
+            email.message()
+            for address in email.recipients():
+                sanitize_address(address, email.encoding or settings.DEFAULT_CHARSET)
+        except (ValueError, UnicodeError) as error:  # BadHeaderError is a ValueError
+            raise Refused(f"The message cannot be built: {error}") from error
         if self.broken:
             raise Retry(self.broken)
         try:

@@ -20,7 +20,7 @@ import socket
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -127,7 +127,16 @@ def deliver(token: str) -> Counter:
     batch = _Batch(rows, token)
     try:
         for nudge in rows:
-            batch.counts[batch.deliver(nudge)] += 1
+            try:
+                state = batch.deliver(nudge)
+            except DatabaseError:
+                raise  # the database is the batch's, not this message's: the lease retries all
+            except Exception as error:
+                # One message that cannot be made (a bad name in its subject, a broken
+                # template) fails alone, with its reason, and the batch goes on.
+                logger.exception("Nudge %s cannot be sent", nudge.key)
+                state = batch.fail(nudge, f"The message cannot be built: {error!r}")
+            batch.counts[state] += 1
     finally:
         batch.close()
         heartbeat.done.update(batch.counts)
@@ -371,6 +380,10 @@ class _Batch:
         if refused:
             return self._finish(nudge, State.FAILED, "; ".join(refused), deliveries=deliveries)
         return self._finish(nudge, State.SKIPPED, "no_channel", deliveries=deliveries)
+
+    def fail(self, nudge: Nudge, error: str) -> str:
+        """Mark one nudge failed for good, whatever it had reached."""
+        return self._finish(nudge, State.FAILED, error)
 
     def _delivery(self, nudge: Nudge, way: str, *, ok: bool, error: str = "") -> Delivery:
         return Delivery(nudge=nudge, channel=way, ok=ok, error=error[:2000], worker=self.token[:64])

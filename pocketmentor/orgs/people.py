@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.lib.ordering import natural_key
+from pocketmentor.lib.text import has_control
 from pocketmentor.orgs.models import Group, Membership, Organization, WaitingFile
 from pocketmentor.programs.models import Program
 
@@ -220,6 +221,11 @@ def _person(number: int, columns: dict[int, str], values: list[str]) -> PersonRo
                 _("“%(email)s” is not a valid e-mail address.") % {"email": cells["email"]}
             )
     for name, limit in LIMITS.items():
+        if has_control(cells.get(name) or ""):
+            problems.append(
+                _("The %(column)s holds a control character. Remove it and upload the file again.")
+                % {"column": _column_label(name)}
+            )
         if len(cells.get(name) or "") > limit:
             problems.append(
                 _("The %(column)s is longer than %(limit)s characters.")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from pocketmentor.lib.text import validate_one_line
 from pocketmentor.lib.video import video_for
 from pocketmentor.programs import media
 from pocketmentor.programs.authoring import available_templates
@@ -51,6 +52,10 @@ class ProgramForm(forms.ModelForm):
             self.initial.setdefault("start_date", timezone.localdate() + dt.timedelta(days=14))
             self.initial.setdefault("language", organization.language)
 
+    def clean_title(self) -> str:
+        validate_one_line(self.cleaned_data["title"])
+        return self.cleaned_data["title"]
+
     def clean_slug(self):
         slug = self.cleaned_data.get("slug") or short_name(self.cleaned_data.get("title", ""))
         taken = Program.objects.filter(organization=self.organization, slug=slug)
@@ -66,7 +71,9 @@ class ProgramForm(forms.ModelForm):
 
 
 class DuplicateForm(forms.Form):
-    title = forms.CharField(label=_("Title of the copy"), max_length=200)
+    title = forms.CharField(
+        label=_("Title of the copy"), max_length=200, validators=[validate_one_line]
+    )
     start_date = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -76,6 +83,10 @@ class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
         fields = ["title", "summary"]
+
+    def clean_title(self) -> str:
+        validate_one_line(self.cleaned_data["title"])
+        return self.cleaned_data["title"]
 
 
 class CardForm(forms.ModelForm):

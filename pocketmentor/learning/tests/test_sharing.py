@@ -136,6 +136,17 @@ def test_a_supporter_is_invited_sees_what_is_shared_with_supporters_and_replies(
     assert boss.post(f"/supporting/{private.pk}/reply/", {"text": "x"}).status_code == 404
 
 
+@pytest.mark.parametrize("name", ["Evil\r\nBcc: eve@other.example", "Evil\x1b[2J", "A\u2028B"])
+def test_a_supporter_name_with_a_line_break_or_control_character_is_refused(ann, program, name):
+    client = signed_in(ann)
+    response = client.post(week_url(program, "supporters/"), {"name": name, "email": "s@x.no"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Linjeskift og kontrolltegn kan ikke brukes her." in page
+    assert 'value="s@x.no"' in page  # what was typed is kept
+    assert Supporter.objects.count() == 0 and mail.outbox == []
+
+
 def test_at_most_two_supporters(ann, program):
     client = signed_in(ann)
     for n in range(3):

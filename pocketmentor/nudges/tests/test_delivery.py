@@ -6,6 +6,7 @@ import uuid
 from aiosmtpd.controller import Controller
 from django.test import Client
 
+from pocketmentor.accounts.models import User
 from pocketmentor.conftest import answer
 from pocketmentor.learning.services import feedback_give, response_record
 from pocketmentor.nudges import dispatch
@@ -256,3 +257,37 @@ def test_a_program_finished_after_planning_sends_nothing_more(ann, program, inbo
         worker.run_until_idle()
     assert inbox.messages == []
     assert Nudge.objects.get().error == "not_live"
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_batch_goes_on(
+    ann, bob, facilitator, program, inbox, worker, django_capture_on_commit_callbacks
+):
+    # A name from before names were checked at input, with a header hidden in it.
+    User.objects.filter(pk=facilitator.pk).update(name="Evil\r\nBcc: eve@other.example")
+    facilitator.refresh_from_db()
+    reflection = program.units.get(number=3).activities.get(kind="reflection")
+    with at(local(2026, 3, 23, 7, 0)):
+        response = answer(ann.enrollments.get(), reflection, text="x", visibility="facilitators")
+        with django_capture_on_commit_callbacks(execute=True):
+            feedback_give(response=response, author=facilitator, text="Good")
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()
+    feedback = Nudge.objects.get(kind="feedback")
+    assert feedback.state == Nudge.State.FAILED
+    assert "cannot be built" in feedback.error and not feedback.claimed_by
+    releases = Nudge.objects.filter(kind="release", unit__number=4)
+    assert {n.state for n in releases} == {Nudge.State.SENT}
+    assert {m["To"] for m in inbox.messages} >= {"bob@fjordvik.example"}
+    assert all("Bcc" not in str(m) and "eve@" not in str(m) for m in inbox.messages)
+
+
+def test_a_recipient_address_with_a_line_break_is_refused_alone(ann, bob, program, inbox, worker):
+    User.objects.filter(pk=ann.pk).update(email="ann@fjordvik.example\r\nBcc: eve@other.example")
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()
+    mine = Nudge.objects.get(kind="release", unit__number=4, person=ann)
+    assert mine.state == Nudge.State.FAILED and "cannot be built" in mine.error
+    assert Delivery.objects.filter(nudge=mine, ok=False).exists()
+    theirs = Nudge.objects.get(kind="release", unit__number=4, person=bob)
+    assert theirs.state == Nudge.State.SENT
+    assert [m["To"] for m in inbox.messages] == ["bob@fjordvik.example"]

@@ -133,6 +133,18 @@ def test_each_problem_with_a_row_is_named(line, reason):
     assert refusal(line) == [reason]
 
 
+def test_a_name_or_department_with_a_control_character_is_refused():
+    assert refusal("Kari\x1bEvil,kari@x.example,,,") == [
+        "The name holds a control character. Remove it and upload the file again."
+    ]
+    assert refusal("Kari,kari@x.example,Opp\x00vekst,,") == [
+        "The department holds a control character. Remove it and upload the file again."
+    ]
+    # A line break inside quotes is a cell that swallowed lines: refused with its line.
+    with pytest.raises(PeopleFileError):
+        read_people(b'name,email\n"Evil\r\nBcc: x@y.no",kari@x.example\n')
+
+
 def test_a_row_may_have_several_problems():
     assert refusal(",nope,,,xx") == [
         "The name is missing.",

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.selectors import enrollment_for
 from pocketmentor.lib.ordering import natural_key
+from pocketmentor.lib.text import validate_one_line
 from pocketmentor.orgs import group_services
 from pocketmentor.orgs.calendar import seminar_ics
 from pocketmentor.orgs.group_services import GroupStillInvited
@@ -41,7 +42,9 @@ studio_page = staff_page(AUTHORS)
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name of the group"), max_length=100)
+    name = forms.CharField(
+        label=gettext_lazy("Name of the group"), max_length=100, validators=[validate_one_line]
+    )
 
     def __init__(self, *args, program: Program, group: Group | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,7 +112,9 @@ def _when(label):
 
 
 class SeminarForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    title = forms.CharField(
+        label=gettext_lazy("Title"), max_length=200, validators=[validate_one_line]
+    )
     starts_at = _when(gettext_lazy("Starts"))
     ends_at = _when(gettext_lazy("Ends"))
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
