@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -31,6 +33,13 @@ from pocketmentor.orgs.models import Group, Membership, Organization, WaitingFil
 from pocketmentor.programs.models import Program
 
 MAX_ROWS = 20_000
+# Bounds on what reading one file may take, whatever it claims to be (docs/privacy.md).
+MAX_COLUMNS = 100
+MAX_CELLS = 500_000  # cells in a sheet, and shared strings: 20 000 people, 25 columns
+MAX_XLSX_UNPACKED = 40 * 2**20  # bytes, all members unpacked
+MAX_XLSX_MEMBERS = 200
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 PAGE_SIZE = 50
 LOOKUP_CHUNK = 5_000  # values in one IN (…) at most
 # Header names as people write them, in English or Norwegian, once lower-cased and with
@@ -117,7 +126,7 @@ def _csv_rows(data: bytes):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     read = 0  # the file's lines read by the rows before
     try:
-        for number, row in enumerate(reader, start=1):
+        for number, row in _bounded(enumerate(reader, start=1)):
             if any("\n" in value for value in row):  # a quotation mark left open swallows lines
                 raise csv.Error
             read = reader.line_num
@@ -132,12 +141,62 @@ def _csv_rows(data: bytes):
         ) from None
 
 
+def _too_big() -> PeopleFileError:
+    return PeopleFileError(
+        _(
+            "The file holds far more than a list of people (more than %(cells)s cells or "
+            "%(size)s MB unpacked). Save only the sheet with the people, as CSV UTF-8, and "
+            "upload that."
+        )
+        % {"cells": f"{MAX_CELLS:,}".replace(",", " "), "size": MAX_XLSX_UNPACKED // 2**20}
+    )
+
+
+def _count_in_member(book: zipfile.ZipFile, info: zipfile.ZipInfo, pattern: re.Pattern) -> int:
+    """How often the pattern occurs in a member, read in pieces (never whole into memory)."""
+    count, tail = 0, b""
+    with book.open(info) as member:
+        while piece := member.read(1 << 20):
+            window = tail + piece
+            # What lies wholly in the tail was counted with the piece before.
+            count += len(pattern.findall(window)) - len(pattern.findall(tail))
+            tail = window[-16:]
+    return count
+
+
+def _xlsx_check(data: bytes) -> None:
+    """Refuse a workbook that would take openpyxl far more memory or time than people need:
+    its members' unpacked sizes, its shared strings and its cells are counted from the zip
+    before openpyxl reads anything. (zipfile never unpacks more than a member declares.)"""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        members = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: openpyxl refuses it with the usual message
+    if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNPACKED:
+        raise _too_big()
+    try:
+        for info in members:
+            name = info.filename.lower()
+            sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+            pattern = (
+                SHARED_STRING if name.endswith("sharedstrings.xml") else CELL if sheet else None
+            )
+            if pattern and _count_in_member(book, info, pattern) > MAX_CELLS:
+                raise _too_big()
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError):
+        raise PeopleFileError(
+            _("The file cannot be read as an Excel workbook. Save it as .xlsx or CSV UTF-8.")
+        ) from None
+
+
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
     unreadable = PeopleFileError(
         _("The file cannot be read as an Excel workbook. Save it as .xlsx or CSV UTF-8.")
     )
+    _xlsx_check(data)
     # openpyxl raises many kinds of errors on a damaged file; each means the same here.
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -146,11 +205,28 @@ def _xlsx_rows(data: bytes):
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some programs write a wrong size; read every row
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        yield from _bounded(rows)
+    except PeopleFileError:
+        raise
     except Exception:
         raise unreadable from None
     finally:
         book.close()
+
+
+def _bounded(rows):
+    """Rows of at most MAX_COLUMNS cells: a cell far to the right would make every row huge."""
+    for number, cells in rows:
+        if len(cells) > MAX_COLUMNS:
+            raise PeopleFileError(
+                _(
+                    "Row %(row)s has more than %(max)s columns. Keep only the columns with "
+                    "people's details and upload the file again."
+                )
+                % {"row": number, "max": MAX_COLUMNS}
+            )
+        yield number, cells
 
 
 def _text(value: Any) -> str:

@@ -13,6 +13,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 10 * 1024 * 1024
 MAX_WIDTH = 1280  # sharp on a phone at 3x, small enough to load on a train
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Decoding takes 3-4 bytes a pixel: 24 megapixels is some 100 MB, checked from the header
+# before anything is decoded. Pillow's own bomb check stops anything that slips past.
+MAX_PIXELS = 24_000_000
+MAX_SIDE = 12_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def image_check(upload) -> Image.Image:
@@ -23,11 +28,14 @@ def image_check(upload) -> Image.Image:
             params={"size": upload.size // (1024 * 1024)},
         )
     try:
-        image = Image.open(upload)
+        image = Image.open(upload)  # reads the header only: the size is known before decoding
+        _check_pixels(image)
         image.verify()  # checks the file; the image must be opened again to use it
         upload.seek(0)
         image = Image.open(upload)
-    except (UnidentifiedImageError, OSError, SyntaxError):
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(
             _("This file is not an image. Choose a JPEG, PNG, WebP or GIF.")
         ) from None
@@ -37,6 +45,22 @@ def image_check(upload) -> Image.Image:
             params={"format": image.format},
         )
     return image
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        _(
+            "The image is too large in pixels: at most %(max)s megapixels (6000 × 4000, say). "
+            "Make it smaller and upload it again."
+        ),
+        params={"max": MAX_PIXELS // 1_000_000},
+    )
+
+
+def _check_pixels(image: Image.Image) -> None:
+    width, height = image.size
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise _too_many_pixels()
 
 
 def image_store(image: Image.Image) -> str:

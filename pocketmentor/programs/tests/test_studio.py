@@ -164,6 +164,23 @@ def test_a_file_that_is_not_an_image_is_refused(author, program, settings, tmp_p
     assert not list(tmp_path.iterdir())
 
 
+def test_an_image_too_large_in_pixels_is_refused_with_a_message(
+    author, program, settings, tmp_path
+):
+    from pocketmentor.tests.test_upload_bounds import _png
+
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("huge.png", _png(20_000, 20_000), content_type="image/png")
+    response = author.post(
+        f"{BASE}weeks/1/cards/new/", {"kind": "image", "caption": "Kept", "image": upload}
+    )
+    page = response.content.decode()
+    assert "Bildet har for mange piksler: høyst 24 megapiksler" in page
+    assert 'value="Kept"' in page
+    assert not Card.objects.filter(kind="image").exists()
+    assert not list(tmp_path.iterdir())
+
+
 def test_media_is_never_served_as_html(settings, tmp_path, db):
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "cards").mkdir()
