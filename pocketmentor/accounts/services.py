@@ -44,6 +44,17 @@ def login_link_send(*, user: User) -> None:
     transaction.on_commit(message.send)
 
 
+def login_link_request(*, email: str) -> None:
+    """Send a fresh link to the active person with this address, if there is one.
+
+    Called after the answer went out (`lib.http.after_response`), so the answer takes the
+    same time whether or not the address is known.
+    """
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is not None:
+        login_link_send(user=user)
+
+
 @transaction.atomic
 def person_deactivate(*, user_ids: list[int]) -> None:
     """Stop the people signing in: every link already sent and every session ends for good.

@@ -12,7 +12,8 @@ from sesame.utils import get_user
 from pocketmentor.accounts import signals
 from pocketmentor.accounts.forms import LinkRequestForm
 from pocketmentor.accounts.models import User
-from pocketmentor.accounts.services import login_link_send, person_language
+from pocketmentor.accounts.services import login_link_request, person_language
+from pocketmentor.lib.http import after_response
 
 ALL = ["GET", "POST"]
 
@@ -47,10 +48,10 @@ def request_link(request: HttpRequest) -> HttpResponse:
     form = LinkRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        user = User.objects.filter(email=email, is_active=True).first()
-        if user is not None:
-            login_link_send(user=user)
-        return render(request, "accounts/link_sent.html", {"email": email})
+        response = render(request, "accounts/link_sent.html", {"email": email})
+        # The address is looked up, and the message built and sent, only once the answer
+        # is on its way: known and unknown addresses are answered alike, in the same time.
+        return after_response(response, login_link_request, email=email)
     status = 400 if form.is_bound else 200
     return render(request, "accounts/request_link.html", {"form": form}, status=status)
 

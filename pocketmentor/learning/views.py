@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from pocketmentor.learning import pages, selectors, sharing, tracking
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
@@ -257,8 +258,11 @@ def react(request: HttpRequest, enrollment, response_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="user_or_ip", rate="10/h", method="POST")
 @participant_page
 def supporters(request: HttpRequest, enrollment) -> HttpResponse:
+    """Invite and list supporters; listed by the address the participant typed, so an account
+    the address may have (a name, in another organization) is never shown."""
     form = SupporterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -513,16 +513,16 @@ def _compare(plan: PersonPlan, known: _Known) -> None:
         plan.changes.append(Change(name, label, old or "–", new or "–", value))
 
     language_names = dict(settings.LANGUAGES)
-    if not others:
+    # A person's name and language are their own across organizations: the import changes
+    # them only for someone in this organization alone. Nothing here says why not, and a
+    # person with an account elsewhere but not here reads exactly like a new one, so the
+    # preview never tells whether an address has an account in another organization.
+    if plan.membership is not None and not others:
         if row.name != user.name:
             change("name", _("name"), user.name, row.name, row.name)
         if row.language and row.language != user.language:
             old, new = language_names.get(user.language, ""), language_names[row.language]
             change("language", _("language"), old, new, row.language)
-    elif row.name != user.name or (row.language and row.language != user.language):
-        plan.notes.append(
-            _("The name and language stay as they are: the person is in another organization.")
-        )
     department = plan.membership.department if plan.membership else None
     if department is not None and row.department is not None and row.department != department:
         change("department", _("department"), department, row.department, row.department)
@@ -534,11 +534,8 @@ def _compare(plan: PersonPlan, known: _Known) -> None:
         change("group", _("group"), current.name if current else "", shown, plan.group_key)
     if plan.membership is None or plan.enrollment is None:
         plan.outcome = Outcome.NEW
-        plan.notes.append(
-            _("Has an account already: joins this program with it.")
-            if plan.membership is None
-            else _("In the organization already: joins this program.")
-        )
+        if plan.membership is not None:
+            plan.notes.append(_("In the organization already: joins this program."))
     elif plan.changes:
         plan.outcome = Outcome.UPDATED
 

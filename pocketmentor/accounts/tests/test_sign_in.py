@@ -171,3 +171,26 @@ def test_a_link_stays_dead_when_the_admin_site_deactivates_and_reactivates_the_p
     ann.refresh_from_db()
     assert ann.is_active
     assert Client().post("/login/", {"t": token}).status_code == 410
+
+
+def test_known_and_unknown_addresses_are_answered_alike_before_any_lookup(
+    ann, rf, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from pocketmentor.accounts.views import request_link
+
+    answers = {}
+    for email in ("ann@fjordvik.example", "nobody@example.no"):
+        request = rf.post("/login/new/", {"email": email})
+        request.user = AnonymousUser()
+        sent = len(mail.outbox)
+        with django_assert_num_queries(0):  # the answer is made without asking the database
+            response = request_link(request)
+        assert len(mail.outbox) == sent  # nor sending anything
+        page = response.content.decode().replace(email, "…")
+        answers[email] = (response.status_code, re.sub(r'value="\w{64}"', "", page))  # CSRF
+        with django_capture_on_commit_callbacks(execute=True):
+            response.close()  # what the server does once the answer is sent
+    assert answers["ann@fjordvik.example"] == answers["nobody@example.no"]
+    assert [message.to for message in mail.outbox] == [["ann@fjordvik.example"]]

@@ -166,3 +166,34 @@ def test_a_removed_supporter_no_longer_sees_anything(ann, program):
     shared_by(ann, program, "For supporters", "supporters")
     client.post(week_url(program, f"supporters/{supporter.pk}/remove/"))
     assert "For supporters" not in signed_in(supporter.user).get("/supporting/").content.decode()
+
+
+def test_inviting_an_address_with_an_account_elsewhere_reveals_nothing_of_it(
+    ann, bob, outsider, program
+):
+    client = signed_in(ann)
+    pages = {}
+    for email in ("eve@other.example", "new@nowhere.example"):
+        response = client.post(week_url(program, "supporters/"), {"name": "Typed", "email": email})
+        assert response.status_code == 302
+        pages[email] = client.get(week_url(program, "supporters/")).content.decode()
+    assert "Eve" not in pages["eve@other.example"]  # the account's own name is never shown
+    assert "eve@other.example" in pages["eve@other.example"]
+    assert Supporter.objects.filter(enrollment__user=ann).count() == 2
+
+
+def test_supporter_invitations_are_rate_limited(ann, program, settings):
+    client = signed_in(ann)
+    statuses = []
+    for n in range(11):
+        client.post(week_url(program, "supporters/"), {"email": f"s{n}@x.no"})
+        supporter = Supporter.objects.filter(enrollment__user=ann).first()
+        if supporter:  # remove again, so the limit of two is not what stops it
+            client.post(week_url(program, f"supporters/{supporter.pk}/remove/"))
+        statuses.append(
+            client.post(week_url(program, "supporters/"), {"email": "x@x.no"}).status_code
+            if n == 10
+            else 0
+        )
+    assert statuses[-1] == 429
+    assert not Supporter.objects.filter(user__email="x@x.no").exists()
