@@ -1,7 +1,8 @@
 """The project's own middleware.
 
 `BadInputMiddleware`: refuse requests that carry NUL bytes or bytes that are not UTF-8,
-before any view reads them.
+before any view reads them. `PrivacyHeadersMiddleware`: what browsers may use, and that a
+signed-in person's pages are theirs alone.
 
 A NUL cannot be stored in PostgreSQL text and means nothing in a name, an address or a search;
 bytes that are not UTF-8 would reach the code as replacement characters. Either way the
@@ -12,6 +13,7 @@ reaching a view (where it could raise, and answer 500).
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from pocketmentor.insights import api
@@ -87,3 +89,31 @@ class BadInputMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+# Nothing here uses these; a page (or anything injected into one) may not ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb", "xr-spatial-tracking",
+    )
+)  # fmt: skip
+
+
+class PrivacyHeadersMiddleware:
+    """Permissions-Policy on every answer; `Cache-Control: private` on every page made for
+    the person whose session it read, so no shared cache (a proxy, a CDN) keeps one person's
+    page for another."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # A page that read the session says Vary: Cookie (SessionMiddleware): it is someone's.
+        personal = "cookie" in response.get("Vary", "").lower()
+        if personal and "Cache-Control" not in response:
+            patch_cache_control(response, private=True)
+        return response

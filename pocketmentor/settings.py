@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # A zero byte or non-UTF-8 text anywhere the app reads is answered 400 before anything runs.
     "pocketmentor.middleware.BadInputMiddleware",
+    "pocketmentor.middleware.PrivacyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses pages; Django pads the output against BREACH.
     "django.middleware.gzip.GZipMiddleware",

@@ -59,7 +59,11 @@ def request_link(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    response = redirect(settings.LOGOUT_REDIRECT_URL)
+    # The phone forgets the person's pages and whatever the app kept for them, even when the
+    # page's own script (which clears them too) did not run.
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @require_POST
