@@ -129,6 +129,7 @@ def studio_pages() -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.timeout(360)  # some twenty pages, each loaded and checked: slow on a busy machine
 def test_studio_pages_have_no_serious_violations(page, live_server):
     page.participant = demo.demo_people()["admin"]
     page.goto(live_server.url + "/login/" + get_query_string(page.participant))

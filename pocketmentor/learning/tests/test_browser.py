@@ -101,3 +101,25 @@ def test_answering_works_without_javascript(contexts, live_server, participant):
     assert Response.objects.get(enrollment__user=participant, activity__unit__number=5).text == (
         "Uten JavaScript"
     )
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_an_iphone_is_told_how_to_add_the_program_to_its_home_screen(
+    contexts, live_server, participant
+):
+    page = open_link(contexts, live_server, participant, user_agent=IPHONE)
+    offer = page.locator("#install")
+    expect(offer).to_be_hidden()  # not on arrival: after the person has done something
+    task = page.locator("section.activity").nth(1)
+    task.get_by_role("button", name="Jeg har gjort det").click()
+    expect(task).to_have_class(DONE)
+    expect(offer).to_be_visible()
+    expect(offer.get_by_text("På iPhone eller iPad: trykk på Del")).to_be_visible()
+    expect(offer.get_by_role("button", name="Legg på hjemskjermen")).to_be_hidden()
+    offer.get_by_role("button", name="Ikke nå").click()
+    expect(offer).to_be_hidden()

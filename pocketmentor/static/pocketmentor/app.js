@@ -385,9 +385,16 @@
     event.preventDefault();
     installEvent = event;
   });
+  // Safari on iPhone and iPad offers no prompt: it is told how to add the page by hand.
+  const apple = /iPhone|iPad|iPod/.test(navigator.userAgent)
+    || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  const installed = navigator.standalone || matchMedia("(display-mode: standalone)").matches;
   function offerInstall() {
     const done = document.querySelector("section.activity.done");
-    if (installEvent && offer && done && localStorage.getItem("pm-install") !== "no") {
+    const can = installEvent || (apple && !installed);
+    if (can && offer && done && localStorage.getItem("pm-install") !== "no") {
+      offer.querySelector("[data-apple]").hidden = !!installEvent;
+      offer.querySelector("[data-install]").hidden = !installEvent;
       offer.hidden = false;
     }
   }
