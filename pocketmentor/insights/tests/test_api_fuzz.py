@@ -10,6 +10,8 @@ import pytest
 import schemathesis
 import yaml
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -61,13 +63,17 @@ def test_the_document_is_served_and_names_every_parameter_the_api_takes(db):
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 @pytest.mark.parametrize("path", ["/xapi/statements", "/xapi/about"])
-def test_generated_requests_are_never_answered_5xx(credentials, mode, path):
+def test_generated_requests_are_never_answered_5xx(request, credentials, mode, path):
     loaded = schemathesis.openapi.from_dict(_document())
     loaded.config.update(base_url="http://localhost")
     loaded.config.generation.update(modes=[schemathesis.GenerationMode(mode)])
     operation = loaded["/xapi/" + path.rsplit("/", 1)[1]]["GET"]
     app = get_wsgi_application()
     seen: list[int] = []
+    # As Django's test client does: the test's database connection outlives each request.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+        request.addfinalizer(lambda signal=signal: signal.connect(close_old_connections))
 
     @settings(
         max_examples=EXAMPLES,
