@@ -181,7 +181,7 @@ else:
 POLL_MIN_ANSWERS = env_int("POLL_MIN_ANSWERS", 5)
 NUDGES_WORKER_INTERVAL = env_int("NUDGES_WORKER_INTERVAL", 10)  # seconds between rounds when idle
 NUDGES_BATCH_SIZE = env_int("NUDGES_BATCH_SIZE", 100)  # messages per task
-NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 600)  # a claim older than this is retaken
+NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 90)  # an unrenewed claim is retaken after
 NUDGES_MAX_ATTEMPTS = env_int("NUDGES_MAX_ATTEMPTS", 8)
 NUDGES_UNSUBSCRIBE_EMAIL = env_str("NUDGES_UNSUBSCRIBE_EMAIL", "")  # mailto: in List-Unsubscribe
 NUDGES_SMTP_TIMEOUT = env_int("NUDGES_SMTP_TIMEOUT", 30)  # seconds before a silent server fails

@@ -11,6 +11,7 @@ SMTP server on loopback, itself in a process of its own.
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -56,7 +57,7 @@ def worker_process(
     )
 
 
-def seed(participants: int):
+def seed(participants: int, *, slug: str = "fanout"):
     """A live program whose week 1 opened a minute ago, with messages allowed at any hour."""
     now = timezone.now()
     opens = (now - dt.timedelta(minutes=1)).astimezone(dt.UTC)
@@ -68,9 +69,9 @@ def seed(participants: int):
     )
     NudgeRules.objects.filter(program=None).update(**quiet)
     NudgeRules.objects.exclude(program=None).update(**quiet)
-    org = Organization.objects.create(name="Fan-out", slug="fanout", language="nb")
+    org = Organization.objects.create(name=slug.title(), slug=slug, language="nb")
     program = Program.objects.create(
-        organization=org, title="Fan-out", slug="fanout", start_date=opens.date(),
+        organization=org, title=slug.title(), slug=slug, start_date=opens.date(),
         release_time=opens.time().replace(microsecond=0), time_zone="UTC", state="live",
     )  # fmt: skip
     Unit.objects.create(program=program, number=1, title="Uke 1", published_at=now)
@@ -81,7 +82,7 @@ def seed(participants: int):
     for start in range(0, participants, 5000):
         users = User.objects.bulk_create(
             # An unusable password ("!"), as people who sign in by link have.
-            User(email=f"p{n}@fanout.example", name=f"Deltaker {n}", password="!")  # noqa: S106
+            User(email=f"p{n}@{slug}.example", name=f"Deltaker {n}", password="!")  # noqa: S106
             for n in range(start, min(start + 5000, participants))
         )
         Membership.objects.bulk_create(
@@ -89,6 +90,28 @@ def seed(participants: int):
         )
         Enrollment.objects.bulk_create(Enrollment(program=program, user=user) for user in users)
     return program
+
+
+def start_sink() -> tuple[int, subprocess.Popen]:
+    """The counting SMTP server in a process of its own: its port and the process."""
+    port = free_port()
+    sink = subprocess.Popen(  # noqa: S603 - this module, run as a program
+        [sys.executable, "-m", "pocketmentor.bench.smtp_sink", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if sink.stdout.readline().strip() != "ready":
+        raise RuntimeError("the SMTP sink did not start")
+    return port, sink
+
+
+def stop_sink(sink: subprocess.Popen) -> tuple[int, int]:
+    """Stop the sink: how many messages arrived, and how many of them were a second copy."""
+    sink.send_signal(signal.SIGTERM)
+    arrived = int(sink.stdout.readline() or 0)
+    copies = int(sink.stdout.readline() or 0)
+    sink.wait(30)
+    return arrived, copies
 
 
 def release_fanout(
@@ -112,14 +135,7 @@ def release_fanout(
     planned = planning.plan()
     plan_seconds = time.perf_counter() - started
 
-    port = free_port()
-    sink = subprocess.Popen(  # noqa: S603 - this module, run as a program
-        [sys.executable, "-m", "pocketmentor.bench.smtp_sink", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if sink.stdout.readline().strip() != "ready":
-        raise RuntimeError("the SMTP sink did not start")
+    port, sink = start_sink()
     progress(f"fan-out: sending {planned} messages with {workers} worker processes")
     with tempfile.TemporaryDirectory(prefix="pocketmentor-fanout-") as folder:
         log = (Path(folder) / "workers.log").open("w+")
@@ -137,9 +153,7 @@ def release_fanout(
         ]
         codes = [process.wait() for process in processes]
         send_seconds = time.perf_counter() - started
-        sink.send_signal(signal.SIGTERM)
-        arrived = int(sink.stdout.readline() or 0)
-        sink.wait()
+        arrived, _copies = stop_sink(sink)
         log.seek(0)
         output = log.read()
     sent = Nudge.objects.filter(state="sent").count()
@@ -154,9 +168,92 @@ def release_fanout(
     ]
 
 
+def killed_workers(
+    *,
+    participants: int = 1000,
+    kills: int = 3,
+    lease_seconds: int | None = None,
+    database_url: str | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[tuple[str, float, str]]:
+    """(bench, value, unit) figures: a release sent by a worker killed with SIGKILL `kills` times
+    mid-batch, a new worker started at once each time; the copies that arrived twice per 1,000
+    messages, how many messages the dead workers' claims held, and how long after a kill the
+    last of them went out (the longest of the kills).
+
+    The lease is the configured one unless `lease_seconds` is given (the tests' short one).
+    """
+    lease = lease_seconds or settings.NUDGES_LEASE_SECONDS
+    url = database_url or database_url_of(connection.settings_dict)
+    progress(f"killed workers: enrolling {participants} participants")
+    seed(participants, slug="killed")
+    planning.plan()
+    port, sink = start_sink()
+    env = {"NUDGES_LEASE_SECONDS": str(lease), "NUDGES_WORKER_INTERVAL": "1"}
+    env |= {"NUDGES_BATCH_SIZE": "20"}
+    sent = Nudge.objects.filter(state=Nudge.State.SENT)
+    orphans: list[tuple[float, set[int]]] = []  # (killed at, the rows its claim held)
+    recovered: list[float] = []
+    held_counts: list[int] = []
+    deadline = time.monotonic() + 60 + (kills + 1) * (lease + 60)
+
+    def watch() -> None:
+        time.sleep(0.02)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{sent.count()} of {participants} sent before the deadline")
+        while orphans and not sent.filter(pk__in=orphans[0][1]).count() < len(orphans[0][1]):
+            recovered.append(time.monotonic() - orphans.pop(0)[0])
+
+    processes: list[subprocess.Popen] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="pocketmentor-kill-") as folder:
+            log = (Path(folder) / "workers.log").open("w+")
+            for number in range(kills + 1):
+                process = worker_process(
+                    database_url=url, email_port=port, data_dir=Path(folder),
+                    name=f"killed-{number}", once=False, log=log, **env,
+                )  # fmt: skip
+                processes.append(process)
+                if number == kills:
+                    break
+                target = participants * (number + 1) // (kills + 2)
+                while sent.count() < target:
+                    watch()
+                process.send_signal(signal.SIGKILL)
+                killed_at = time.monotonic()
+                process.wait(30)
+                token = f"{socket.gethostname()[:30]}:{process.pid}:"  # as dispatch.claim makes it
+                held = Nudge.objects.filter(state=Nudge.State.CLAIMED, claimed_by__startswith=token)
+                orphaned = set(held.values_list("pk", flat=True))
+                held_counts.append(len(orphaned))
+                if orphaned:
+                    orphans.append((killed_at, orphaned))
+                progress(f"killed workers: killed a worker holding {len(orphaned)} messages")
+            while sent.count() < participants or orphans:
+                watch()
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(30)
+        arrived, copies = stop_sink(sink)
+    if arrived - copies != participants:
+        raise AssertionError(f"{arrived - copies} people of {participants} got the message")
+    return [
+        ("fanout.kill.duplicates_per_1000", round(1000 * copies / participants, 1), "messages"),
+        ("fanout.kill.orphaned", sum(held_counts), "messages"),
+        ("fanout.kill.recovery_seconds", round(max(recovered, default=0), 1), "s"),
+        ("fanout.kill.lease_seconds", lease, "s"),
+    ]
+
+
 def measure(*, size: str, database_url: str, progress: Callable[[str], None]) -> list[Figure]:
     """The fan-out at a bench size, as the harness's figures."""
     figures = release_fanout(
         participants=PARTICIPANTS[size], database_url=database_url, progress=progress
     )
+    if size == "municipality":
+        figures += killed_workers(database_url=database_url, progress=progress)
     return [Figure(*figure) for figure in figures]

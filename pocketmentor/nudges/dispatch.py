@@ -1,10 +1,12 @@
 """Claiming due nudges and sending them, so that two workers never send the same one.
 
-A claim stamps rows with a token and a lease (`claimed_until`). On PostgreSQL the rows are
-picked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take different rows
+A claim stamps rows with a token and a short lease (`claimed_until`). On PostgreSQL the rows
+are picked with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take different rows
 without waiting; on SQLite one UPDATE … WHERE id IN (SELECT … LIMIT n) AND <still due>
-claims them, and SQLite runs writers one at a time, so a row is claimed once. A worker that
-dies leaves its rows claimed; when the lease ends they are due again and another claims them.
+claims them, and SQLite runs writers one at a time, so a row is claimed once. While it sends,
+the worker renews its lease (the claim's heartbeat, a statement of its own every sixth of the
+lease), so a slow batch keeps its rows; a worker that dies stops renewing, and when the lease
+ends its rows are due again and another worker claims them.
 
 Each message is recorded as sent right after the server took it, in its own transaction, and
 only by the claim that holds it. The one window left: a worker that dies after the server
@@ -59,6 +61,23 @@ def worker_name() -> str:
 
 def lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NUDGES_LEASE_SECONDS)
+
+
+def heartbeat_every() -> dt.timedelta:
+    """How often a working claim renews its lease: a sixth of it, so a few missed beats
+    (a slow message) still leave the rows held."""
+    return lease() / 6
+
+
+def claim_renew(*, token: str, now: dt.datetime) -> dt.datetime:
+    """The claim's heartbeat: extend the lease of the rows it still holds; the new end.
+
+    Its own short statement (autocommit), so the renewal is visible to other workers at once
+    and holds no lock while the batch sends.
+    """
+    until = now + lease()
+    fast_update(Nudge, {"claimed_by": token, "state": State.CLAIMED}, {"claimed_until": until})
+    return until
 
 
 def due(now: dt.datetime) -> Q:
@@ -148,6 +167,8 @@ class _Batch:
 
     def __init__(self, rows: list[Nudge], token: str):
         self.token = token
+        # The lease's end as this claim last set it; renewed while the batch sends.
+        self.held_until = min((n.claimed_until for n in rows), default=timezone.now())
         self.counts = Counter()
         self.renderer = Renderer()
         self.email = channels.EmailChannel()
@@ -224,10 +245,8 @@ class _Batch:
 
     def deliver(self, nudge: Nudge) -> str:
         now = timezone.now()
-        if now >= nudge.claimed_until - lease() / 2:
-            # Slow going (a server that takes its time): leave the rest to a fresh claim
-            # rather than let the lease run out while sending.
-            return self._finish(nudge, State.PENDING, "")
+        if now >= self.held_until - lease() + heartbeat_every():
+            self.held_until = claim_renew(token=self.token, now=now)
         if nudge.stale_at <= now:
             return self._finish(nudge, State.DROPPED, "stale")
         reason = self._not_needed(nudge, now)

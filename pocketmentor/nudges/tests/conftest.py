@@ -35,12 +35,14 @@ def at(moment: dt.datetime):
 
 class Inbox:
     """An SMTP server's mailbox. `replies` answers the next DATA commands (451, 250 …);
-    `hold` keeps the reply to the n-th message back until `release` is set."""
+    `hold` keeps the reply to the n-th message back until `release` is set; `delay` (seconds)
+    makes every reply slow."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.replies: list[str] = []
         self.hold: int | None = None
+        self.delay = 0.0
         self.holding = threading.Event()
         self.release = threading.Event()
         self.received = 0
@@ -54,6 +56,8 @@ class Inbox:
             number = self.received
             reply = self.replies.pop(0) if self.replies else "250 OK"
             self.attempts.append(message)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.hold is not None and number == self.hold:
             self.holding.set()
             while not self.release.is_set():

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
+import time_machine
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -80,7 +81,7 @@ def test_a_dead_workers_claim_is_taken_back_when_its_lease_ends_and_sent_once(
         worker.run_until_idle()
     assert inbox.messages == []  # the lease still holds
     assert Nudge.objects.filter(state="claimed").count() == 2
-    with at(local(2026, 3, 23, 7, 40, 6)):  # ten minutes later
+    with at(local(2026, 3, 23, 7, 40, 6)):  # ten minutes later, well past the lease
         worker.run_until_idle()
         dispatch.deliver(abandoned)  # the old worker wakes up: its claim is gone
     assert sorted(m["To"] for m in inbox.messages) == [
@@ -95,3 +96,19 @@ def test_planning_twice_or_from_two_workers_creates_nothing_twice(ann, bob, prog
         assert plan() == 2
         assert plan() == 0
     assert Nudge.objects.count() == 2
+
+
+def test_a_claim_that_beats_keeps_its_rows_and_one_that_stops_loses_them_a_lease_later(
+    ann, program, settings
+):
+    settings.NUDGES_LEASE_SECONDS = 90
+    due_rows(program, [ann], 3)
+    with time_machine.travel(local(2026, 3, 23, 8, 0), tick=False) as clock:
+        token = dispatch.claim(limit=10)
+        clock.shift(80)  # the batch is still sending
+        dispatch.claim_renew(token=token, now=timezone.now())
+        clock.shift(60)  # past the first lease, within the renewed one
+        assert dispatch.claim(limit=10) is None
+        clock.shift(31)  # the worker died after its last beat: a lease later, they are due
+        taken = dispatch.claim(limit=10)
+    assert len(claimed(taken)) == 3 and not claimed(token)

@@ -133,21 +133,23 @@ def test_two_workers_on_the_redis_backend_send_each_message_once(
     scenario(program, inbox, people)
 
 
-def start_worker(inbox_port: int, data_dir: Path, name: str) -> subprocess.Popen:
+def start_worker(
+    inbox_port: int, data_dir: Path, name: str, *, lease: int = 4, batch: int = 5
+) -> subprocess.Popen:
     """`pocketmentor worker` in its own process, on the test database, mailing the inbox."""
     env = os.environ | {
         "DATABASE_URL": database_url(connection.settings_dict),
         "DATA_DIR": str(data_dir),
         "EMAIL_URL": f"smtp://127.0.0.1:{inbox_port}",
         "TASKS_BACKEND": "database",
-        "NUDGES_LEASE_SECONDS": "4",
+        "NUDGES_LEASE_SECONDS": str(lease),
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
     command = [sys.executable, "-m", "pocketmentor.cli", "worker", "--interval", "0.2"]
     log = (data_dir / f"{name}.log").open("w")
     return subprocess.Popen(  # noqa: S603 - our own command, arguments fixed above
-        [*command, "--batch", "5", "--name", name], env=env, stdout=log, stderr=log
+        [*command, "--batch", str(batch), "--name", name], env=env, stdout=log, stderr=log
     )
 
 
@@ -158,12 +160,9 @@ def wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
-    org, inbox, tmp_path
-):
-    # The worker runs in another process on the real clock: the program opens right now.
+def program_open_now(org, people: int) -> list:
+    """A live program whose week opened a minute ago on the real clock (the workers' clock),
+    messages allowed at any hour, and its participants."""
     real_now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
     with time_machine.travel(real_now, tick=True):
         opens = (real_now - dt.timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Oslo"))
@@ -176,11 +175,21 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
             organization=org, program=program, working_days="1234567",
             day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=0,
         )  # fmt: skip
-        people = [
-            make_person(f"k{n}@fjordvik.example", org=org, role="participant") for n in range(23)
+        participants = [
+            make_person(f"k{n}@fjordvik.example", org=org, role="participant")
+            for n in range(people)
         ]
-        for person in people:
+        for person in participants:
             enroll(person, program)
+    return participants
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
+    org, inbox, tmp_path
+):
+    people = program_open_now(org, 23)
     inbox.hold = 12  # the 12th message: the server has it, and has not yet said yes
     first = start_worker(inbox.port, tmp_path, "first")
     try:
@@ -205,3 +214,27 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
     assert sorted(to for to, _subject in counts) == sorted(p.email for p in people)
     assert set(counts.values()) == {1}
     assert inbox.received == len(people) + 1  # the one held when the worker died went again
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_batch_renews_its_lease_so_a_second_worker_sends_none_of_it_again(
+    org, inbox, tmp_path
+):
+    people = program_open_now(org, 16)
+    inbox.delay = 0.4  # the batch of all sixteen takes six seconds: three leases
+    first = start_worker(inbox.port, tmp_path, "first", lease=2, batch=16)
+    workers = [first]
+    try:
+        wait_for(lambda: inbox.received)
+        workers.append(start_worker(inbox.port, tmp_path, "second", lease=2, batch=16))
+        wait_for(lambda: Nudge.objects.filter(state="sent").count() == len(people))
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        assert [process.wait(30) for process in workers] == [0, 0]
+    finally:
+        for process in workers:
+            if process.poll() is None:  # pragma: no cover
+                process.kill()
+    assert inbox.received == len(people)  # no row was taken back while its batch was sending
+    assert set(inbox.count().values()) == {1}
