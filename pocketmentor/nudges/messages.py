@@ -20,7 +20,7 @@ from pocketmentor.insights.services import figures_current
 from pocketmentor.learning.models import Response
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
-from pocketmentor.nudges.rules import zone_of
+from pocketmentor.nudges.rules import rules_map, zone_of
 from pocketmentor.orgs.calendar import seminar_ics
 from pocketmentor.programs.models import Activity, Program
 
@@ -40,6 +40,7 @@ class Message:
 
 @dataclass
 class Digest:
+    program: Program
     week: int
     enrolled: int
     active: int
@@ -169,17 +170,28 @@ class Renderer:
         }
 
     def _digest(self, nudge: Nudge, context: dict) -> dict:
-        program = nudge.program
-        digest = self.digest(program, nudge.week)
-        org = program.organization
-        feed = reverse("shared:feed", args=[org.slug, program.slug])
-        subject = _("Week %(week)s of %(program)s: %(rate)s%% active") % {
-            "week": digest.week,
-            "program": program.title,
-            "rate": digest.rate,
-        }
+        """The organization's week in one message: every live program that sends digests,
+        the one that planned it first."""
+        lead, org = nudge.program, nudge.program.organization
+        digests = [self.digest(lead, nudge.week)]
+        for program in digest_programs(org.pk, now=self.now):
+            if program.pk != lead.pk:
+                digests.append(self.digest(program, program_week(program, self.now)))
+        feed = reverse("shared:feed", args=[org.slug, lead.slug])
+        if len(digests) == 1:
+            subject = _("Week %(week)s of %(program)s: %(rate)s%% active") % {
+                "week": digests[0].week,
+                "program": lead.title,
+                "rate": digests[0].rate,
+            }
+        else:
+            rates = [
+                _("%(program)s: %(rate)s%% active") % {"program": d.program.title, "rate": d.rate}
+                for d in digests
+            ]
+            subject = _("This week in %(programs)s") % {"programs": ", ".join(rates)}
         return {
-            "digest": digest,
+            "digests": digests,
             "feed_url": settings.SITE_URL + feed,
             "page_url": settings.SITE_URL + feed,
             "subject": subject,
@@ -190,6 +202,23 @@ class Renderer:
         if (program.pk, week) not in self._digests:
             self._digests[program.pk, week] = digest_of(program, week, now=self.now)
         return self._digests[program.pk, week]
+
+
+def digest_programs(organization_id: int, *, now: dt.datetime) -> list[Program]:
+    """The organization's live programs a digest covers: digests on, a week already open."""
+    programs = list(
+        Program.objects.filter(organization_id=organization_id, state=Program.State.LIVE)
+        .select_related("organization")
+        .order_by("start_date", "pk")
+    )
+    rules = rules_map(programs)
+    return [p for p in programs if rules[p.pk].digests and program_week(p, now) >= 1]
+
+
+def program_week(program: Program, now: dt.datetime) -> int:
+    """The week a digest reports: the one open now, or the last published one."""
+    last = program.units.published().order_by("-number").values_list("number", flat=True).first()
+    return min(program.week_at(now), last or 0)
 
 
 def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
@@ -213,6 +242,7 @@ def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
         .order_by("-created_at")
     )
     return Digest(
+        program=program,
         week=week,
         enrolled=this.enrolled,
         active=this.active,

@@ -92,12 +92,18 @@ def candidates(*, now: dt.datetime, until: dt.datetime, skip_planned: bool) -> I
     """Every message due between now (or a little before, if not yet stale) and `until`."""
     programs = list(Program.objects.filter(state=Program.State.LIVE).select_related("organization"))
     rules = rules_map(programs)
+    digests: dict[str, Planned] = {}
     for program in programs:
         planner = _ProgramPlanner(program, rules[program.pk], now, until, skip_planned)
         yield from planner.releases()
         yield from planner.reminders()
-        yield from planner.digests()
         yield from planner.seminars()
+        # One digest per person, organization and week, covering all its live programs: the
+        # earliest moment any of them asks for (the message reads every program when it goes).
+        for digest in planner.digests():
+            if digest.key not in digests or digest.due_at < digests[digest.key].due_at:
+                digests[digest.key] = digest
+    yield from digests.values()
 
 
 class _ProgramPlanner:
@@ -228,17 +234,15 @@ class _ProgramPlanner:
         weeks = range(first, min(last, program.week_at(self.until)) + 1)
         if not weeks:
             return
-        staff = Membership.objects.filter(
-            organization_id=program.organization_id, role__in=AUTHORS, user__is_active=True
-        ).values_list("user_id", flat=True)
+        staff = list(
+            Membership.objects.filter(
+                organization_id=program.organization_id, role__in=AUTHORS, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
         prefs = {p.person_id: p for p in Preference.objects.filter(person__in=staff)}
         for week in weeks:
             opens = program.opens_at(week)
-            people = staff
-            if self.skip_planned:
-                planned = Nudge.objects.filter(program=program, kind=Nudge.Kind.DIGEST, week=week)
-                people = staff.exclude(user_id__in=planned.values("person_id"))
-            for person in people:
+            for person in staff:
                 pref = prefs.get(person)
                 if pref is not None and not pref.enabled:
                     continue
@@ -252,8 +256,8 @@ class _ProgramPlanner:
                 stale = due + DIGEST_LATE
                 if due <= self.until and stale > self.now:
                     yield Planned(
-                        Nudge.Kind.DIGEST, f"digest:{program.pk}:{week}:{person}", person,
-                        program.pk, due, stale, week=week,
+                        Nudge.Kind.DIGEST, digest_key(program, person, due.astimezone(zone)),
+                        person, program.pk, due, stale, week=week,
                     )  # fmt: skip
 
     def seminars(self) -> Iterator[Planned]:
@@ -281,6 +285,13 @@ class _ProgramPlanner:
                         Nudge.Kind.SEMINAR, f"seminar:{seminar.pk}:{person}", person,
                         program.pk, due, stale, seminar_id=seminar.pk,
                     )  # fmt: skip
+
+
+def digest_key(program: Program, person: int, local_due: dt.datetime) -> str:
+    """The organization's digest to a person in a calendar week (of their local due moment):
+    the same whichever of its programs planned it, so planning adds it once."""
+    year, week, _day = local_due.isocalendar()
+    return f"digest:org{program.organization_id}:{year}-{week:02}:{person}"
 
 
 def plan_feedback(feedback: Feedback, *, now: dt.datetime | None = None) -> Nudge | None:

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from django.test import Client
 
 from pocketmentor.accounts.models import User
-from pocketmentor.conftest import answer
+from pocketmentor.conftest import answer, enroll, make_program
 from pocketmentor.learning.services import feedback_give, response_record
 from pocketmentor.nudges import dispatch
 from pocketmentor.nudges.models import Delivery, Nudge, NudgeRules, Preference
@@ -291,3 +291,28 @@ def test_a_recipient_address_with_a_line_break_is_refused_alone(ann, bob, progra
     theirs = Nudge.objects.get(kind="release", unit__number=4, person=bob)
     assert theirs.state == Nudge.State.SENT
     assert [m["To"] for m in inbox.messages] == ["bob@fjordvik.example"]
+
+
+def test_staff_of_two_live_programs_get_one_digest_a_week_covering_both(
+    ann, bob, admin_user, facilitator, program, inbox, worker
+):
+    second = make_program(program.organization, slug="onboarding", weeks=6)
+    second.title = "Onboarding"
+    second.save()
+    enroll(bob, second)
+    quiz = second.units.get(number=4).activities.get(kind="quiz")
+    with at(local(2026, 3, 24, 10, 0)):  # week 4: Bob is active in the second program
+        record(bob.enrollments.get(program=second), quiz, option_ids=[quiz.options.first().pk])
+    with at(local(2026, 3, 27, 13, 0, 5)):
+        worker.run_until_idle()
+    digests = [m for m in inbox.messages if "aktive" in m["Subject"]]
+    assert sorted(m["To"] for m in digests) == ["coach@partner.example", "hr@fjordvik.example"]
+    message = next(m for m in digests if m["To"] == "hr@fjordvik.example")
+    assert message["Subject"] == "Denne uka i Leading: 0 % aktive, Onboarding: 100 % aktive"
+    text, html = parts(message)
+    assert "Uke 4 i Leading så langt: 0 %" in text and "Uke 4 i Onboarding så langt: 100 %" in text
+    assert "Onboarding" in html
+    assert Nudge.objects.filter(kind="digest").count() == 2  # one each, not one per program
+    with at(local(2026, 3, 27, 18, 0)):  # later that day: nothing waits for the gap
+        worker.run_until_idle()
+    assert not Nudge.objects.filter(kind="digest").exclude(state="sent").exists()
