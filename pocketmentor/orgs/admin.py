@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.lib.contrast import contrast
+from pocketmentor.orgs.departments import departments_spelled
 from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
 
 
@@ -62,6 +63,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         before = Membership.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
+        # The department as the organization already spells it ("helse " is "Helse").
+        spelled = departments_spelled(organization_id=obj.organization_id, names=[obj.department])
+        obj.department = spelled[obj.department]
         super().save_model(request, obj, form, change)
         _role_recorded(request, obj, before)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.lib.ordering import natural_key
+from pocketmentor.orgs.departments import department_key
 from pocketmentor.orgs.grouping import split_into_groups
 from pocketmentor.orgs.models import Group, Membership, Seminar, SeminarUnit
 from pocketmentor.programs.models import Program, Unit
@@ -91,7 +92,7 @@ def groups_split(*, program: Program, size: int, only_ungrouped: bool) -> list[G
         .values_list("pk", "department")
     )
     # "Oppvekst" and " oppvekst" typed in two imports are one department.
-    buckets = split_into_groups([(pk, dep.strip().casefold()) for pk, dep in rows], size)
+    buckets = split_into_groups([(pk, department_key(dep)) for pk, dep in rows], size)
     if not buckets:
         return []
     staying = Enrollment.objects.filter(program=program, is_active=True, group__isnull=False)

@@ -29,6 +29,7 @@ from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.lib.ordering import natural_key
 from pocketmentor.lib.text import has_control
+from pocketmentor.orgs.departments import departments_spelled
 from pocketmentor.orgs.models import Group, Membership, Organization, WaitingFile
 from pocketmentor.programs.models import Program
 
@@ -437,6 +438,12 @@ def people_plan(people: PeopleFile, *, program: Program, invite: bool = False) -
     were never invited.
     """
     known = _known(people, program)
+    named = [row for row in people.rows if row.department and not row.problems]
+    spelled = departments_spelled(
+        organization_id=program.organization_id, names={row.department for row in named}
+    )
+    for row in named:
+        row.department = spelled[row.department]
     plans = []
     for row in people.rows:
         plan = PersonPlan(row=row)
