@@ -46,6 +46,7 @@ def _figures(request: HttpRequest, organization, program) -> dict:
         "org": organization,
         "program": program,
         "state": state,
+        "rebuilding": services.schedule_moved(state, program),
         "counted": [label for kind, label in Activity.Kind.choices if kind in state.kinds],
         "points": points,
         "headline": headline,

@@ -185,7 +185,7 @@ def _insights(now: dt.datetime) -> None:
     what it does not take waits for the next minute.
     """
     for program in Program.objects.filter(state=Program.State.LIVE):
-        figures_current(program=program, now=now)
+        figures_current(program=program, now=now, rebuild=True)  # rebuilds run only here
     lrs = forward.configured_lrs()
     if lrs is None:
         return

@@ -15,6 +15,7 @@ from pocketmentor.insights.services.figures import (
     figures_refresh,
     program_weeks,
     rollups_rebuild,
+    schedule_moved,
 )
 from pocketmentor.insights.services.privacy import records_erase, records_of
 from pocketmentor.insights.services.recording import (
@@ -54,6 +55,7 @@ __all__ = [
     "response_recorded",
     "response_sharing",
     "rollups_rebuild",
+    "schedule_moved",
     "sign_in_recorded",
     "unit_opened",
 ]

@@ -1,7 +1,9 @@
 """The weekly figures the dashboard reads, materialised from the rollups, and their rebuild.
 
 `figures_current` is what pages call; `rollups_rebuild` recomputes every rollup of a program
-from its learning records (after its start moved, or on the `insights rebuild` command).
+from its learning records (after its start moved, or on the `insights rebuild` command). A
+rebuild reads every record of the program, so it runs only in the worker and the command, one
+process at a time (a lock per program); a page never starts one.
 """
 
 import datetime as dt
@@ -25,6 +27,7 @@ from pocketmentor.insights.models import (
     WeekTally,
 )
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.lib.locks import lock_try
 from pocketmentor.programs.models import Activity, Program, Unit
 
 # How long the materialised weekly figures serve before a page view refreshes them.
@@ -41,13 +44,25 @@ def _schedule(program: Program) -> str:
     return f"{program.start_date}/{program.release_time}/{program.time_zone}"
 
 
-def figures_current(*, program: Program, now: dt.datetime | None = None) -> ProgramInsight:
-    """The program's figure state; materialises the weekly figures first when they are stale."""
+def schedule_moved(state: ProgramInsight | None, program: Program) -> bool:
+    """The program's start moved since its rollups were made: they wait for a rebuild."""
+    return state is not None and bool(state.schedule) and state.schedule != _schedule(program)
+
+
+def figures_current(
+    *, program: Program, now: dt.datetime | None = None, rebuild: bool = False
+) -> ProgramInsight:
+    """The program's figure state; materialises the weekly figures first when they are stale.
+
+    When the start moved, every record belongs to another week: with `rebuild` (the worker)
+    the rollups are rebuilt first; without (pages), the figures stay as they were until then.
+    """
     now = now or timezone.now()
     state = ProgramInsight.objects.filter(program=program).first()
-    if state is not None and state.schedule and state.schedule != _schedule(program):
-        rollups_rebuild(program=program)  # the start moved: every record is in another week
-        return ProgramInsight.objects.get(program=program)
+    if schedule_moved(state, program):
+        if rebuild and rollups_rebuild(program=program) is not None:
+            return ProgramInsight.objects.get(program=program)
+        return state
     fresh = (
         state is not None
         and state.refreshed_at is not None
@@ -82,7 +97,8 @@ def figures_refresh(
         state.final_week = max(ended) if ended else (0 if full else state.final_week)
         state.final_week = min(state.final_week, last)
         state.refreshed_at = now
-        state.schedule = _schedule(program)
+        # Only a rebuild moves the rollups to a new schedule (below); the first refresh notes it.
+        state.schedule = state.schedule or _schedule(program)
         state.save()
     return state
 
@@ -210,8 +226,14 @@ def counted_kinds_set(*, program: Program, kinds: list[str]) -> ProgramInsight:
 # Rebuilding from the records ------------------------------------------------------------------
 
 
-def rollups_rebuild(*, program: Program) -> int:
-    """Recompute every rollup of the program from its records; how many records were read."""
+def rollups_rebuild(*, program: Program) -> int | None:
+    """Recompute every rollup of the program from its records; how many records were read,
+    or None when another process is rebuilding it right now (nothing done here)."""
+    with lock_try(f"insights-rebuild-{program.pk}") as held:
+        return _rebuild(program) if held else None
+
+
+def _rebuild(program: Program) -> int:
     weeks = rollups.Weeks(program)
     kinds = dict(Activity.objects.filter(unit__program=program).values_list("pk", "kind"))
     fold = rollups.Fold()
@@ -242,6 +264,7 @@ def rollups_rebuild(*, program: Program) -> int:
         count += 1
     with transaction.atomic():
         _write_fold(program, fold)
+        ProgramInsight.objects.filter(program=program).update(schedule=_schedule(program))
     figures_refresh(program=program, full=True)
     return count
 

@@ -1,19 +1,31 @@
 """The weekly active engagement rate and its breakdowns, on a history with known answers."""
 
 import datetime as dt
+import importlib
 import re
+import threading
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.utils import translation
 
 from pocketmentor.conftest import make_program
 from pocketmentor.insights import selectors, services
-from pocketmentor.insights.models import AnswerCount, Engagement, UnitFunnel, WeekFigure, WeekTally
+from pocketmentor.insights.models import (
+    AnswerCount,
+    Engagement,
+    ProgramInsight,
+    UnitFunnel,
+    WeekFigure,
+    WeekTally,
+)
 from pocketmentor.insights.tests.conftest import at
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.lib.contrast import contrast
+from pocketmentor.lib.locks import lock_try
+from pocketmentor.orgs.models import Membership
 
 
 def rates(program):
@@ -144,15 +156,58 @@ def test_rebuilding_from_the_records_gives_the_live_rollups(story):
     assert rollup_rows(story.program) == live
 
 
-def test_moving_the_start_recounts_every_week(story):
-    evaluated(story)
+def test_moving_the_start_recounts_every_week_in_the_worker_never_on_a_page(story):
+    before = evaluated(story)
     program = story.program
     program.start_date -= dt.timedelta(days=7)
     program.save()
     with time_machine.travel(at(4, 3), tick=False):
-        services.figures_current(program=program)
+        state = services.figures_current(program=program)  # as a page asks
+        assert services.schedule_moved(state, program)
+        assert rates(program) == before  # untouched until the worker rebuilds
+        services.figures_current(program=program, rebuild=True)  # as the worker asks
+        assert not services.schedule_moved(ProgramInsight.objects.get(program=program), program)
         # Everything happened a week later in program time now; week 1 had nothing.
         assert rates(program)[0] == (1, 0, 4, 0)
+
+
+def another_process_holds(name: str):
+    """The lock taken in another thread (its own database connection), until released."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with lock_try(name) as held:
+                assert held
+                taken.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(30)
+    return thread, release
+
+
+def test_a_rebuild_while_another_process_rebuilds_the_program_does_nothing(story):
+    evaluated(story)
+    program = story.program
+    live = rollup_rows(program)
+    Engagement.objects.filter(program=program).update(reflection_weeks=0)  # to be put right
+    thread, release = another_process_holds(f"insights-rebuild-{program.pk}")
+    try:
+        with time_machine.travel(at(4, 3), tick=False):
+            assert services.rollups_rebuild(program=program) is None
+        assert rollup_rows(program) != live
+        with pytest.raises(CommandError, match="being rebuilt by another process"):
+            call_command("insights", "rebuild", story.org.slug, program.slug)
+    finally:
+        release.set()
+        thread.join(30)
+    with time_machine.travel(at(4, 3), tick=False):
+        assert services.rollups_rebuild(program=program) > 0
+    assert rollup_rows(program) == live
 
 
 def test_the_commands_refresh_rebuild_and_backfill(story, capsys):
@@ -189,3 +244,27 @@ def test_the_worker_keeps_the_figures_of_live_programs_current(program):
     Worker(name="one").round(plan=True)
     assert list(ProgramInsight.objects.values_list("program", flat=True)) == [program.pk]
     assert ProgramInsight.objects.get().refreshed_at is not None
+
+
+def test_one_department_spelled_two_ways_is_one_row_once_the_migrations_have_run(story):
+    from django.apps import apps
+
+    p3 = Membership.objects.get(user__email="p3@fjordvik.example")
+    Membership.objects.filter(pk=p3.pk).update(department="oppvekst ")  # an older import's
+    evaluated(story)  # weeks 1-3 are final now, with two rows
+    rows = selectors.by_department(program=story.program, weeks=[2], color="#000000")
+    labels = {r.label for r in rows}
+    assert {"Oppvekst", "oppvekst "} <= labels
+    for module in (
+        "pocketmentor.orgs.migrations.0008_departments_normalised",
+        "pocketmentor.insights.migrations.0002_figures_again_after_departments",
+    ):
+        migration = importlib.import_module(module)
+        (migration.normalise if "orgs" in module else migration.figures_again)(apps, None)
+    evaluated(story)
+    departments = selectors.by_department(program=story.program, weeks=[1, 2], color="#000000")
+    assert [r.label for r in departments if r.label.casefold().strip() == "oppvekst"] == [
+        "Oppvekst"
+    ]
+    oppvekst = next(r for r in departments if r.label == "Oppvekst")
+    assert [c.point.enrolled for c in oppvekst.cells] == [1, 2]

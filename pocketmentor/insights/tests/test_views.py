@@ -59,6 +59,24 @@ def test_the_dashboard_shows_the_figure_chart_and_breakdowns(admin_user, ann, bo
     assert "Week by week: from opening to reflecting" in page
 
 
+def test_after_the_start_moved_the_dashboard_says_the_figures_wait_and_rebuilds_nothing(
+    admin_user, ann, program
+):
+    task = program.units.get(number=2).activities.get(kind="task")
+    response_record(enrollment=ann.enrollments.get(), activity=task, key=uuid.uuid4())
+    client = signed_in(admin_user)
+    client.get(BASE)
+    before = ProgramInsight.objects.get(program=program)
+    program.start_date -= dt.timedelta(days=7)
+    program.save()
+    page = client.get(BASE).content.decode()
+    assert "Programmets start er flyttet" in page
+    after = ProgramInsight.objects.get(program=program)
+    assert (after.schedule, after.refreshed_at) == (before.schedule, before.refreshed_at)
+    services.figures_current(program=program, rebuild=True)  # the worker's next minute
+    assert "Programmets start er flyttet" not in client.get(BASE).content.decode()
+
+
 def test_the_dashboard_is_in_norwegian_for_norwegian_staff(admin_user, ann, program):
     page = signed_in(admin_user).get(BASE).content.decode()
     assert "Ukentlig aktiv engasjementsgrad" in page and "I faresonen" in page

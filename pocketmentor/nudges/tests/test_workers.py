@@ -17,6 +17,8 @@ from django.db import connection, connections
 
 from pocketmentor.bench.database import database_url
 from pocketmentor.conftest import enroll, make_person
+from pocketmentor.insights.models import ProgramInsight
+from pocketmentor.insights.services import figures_current, schedule_moved
 from pocketmentor.nudges.models import Nudge, NudgeRules
 from pocketmentor.nudges.tests.conftest import at, local, on_postgresql
 from pocketmentor.nudges.worker import Worker
@@ -238,3 +240,13 @@ def test_a_slow_batch_renews_its_lease_so_a_second_worker_sends_none_of_it_again
                 process.kill()
     assert inbox.received == len(people)  # no row was taken back while its batch was sending
     assert set(inbox.count().values()) == {1}
+
+
+def test_the_worker_rebuilds_the_figures_of_a_program_whose_start_moved(ann, program, worker):
+    with at(local(2026, 3, 23, 9, 0)):
+        figures_current(program=program)
+        program.start_date -= dt.timedelta(days=7)
+        program.save()
+        assert schedule_moved(figures_current(program=program), program)  # a page waits
+        worker.round(plan=True)
+    assert not schedule_moved(ProgramInsight.objects.get(program=program), program)

@@ -54,6 +54,11 @@ class Command(BaseCommand):
     def rebuild(self, *, organization=None, program=None, **options) -> None:
         for chosen in self._programs(organization, program):
             count = services.rollups_rebuild(program=chosen)
+            if count is None:
+                raise CommandError(
+                    f"{chosen.organization.slug}/{chosen.slug} is being rebuilt by another"
+                    " process (a worker); try again when it is done."
+                )
             self.stdout.write(f"{chosen.organization.slug}/{chosen.slug}: {count} records.")
 
     def backfill(self, *, organization=None, program=None, **options) -> None:
