@@ -216,7 +216,8 @@ def killed_workers(
                 processes.append(process)
                 if number == kills:
                     break
-                target = participants * (number + 1) // (kills + 2)
+                # Mid-batch (batches of 20): not right after a batch's last message.
+                target = participants * (number + 1) // (kills + 2) // 20 * 20 + 7
                 while sent.count() < target:
                     watch()
                 process.send_signal(signal.SIGKILL)
