@@ -348,6 +348,7 @@ if LOG_FORMAT not in {"text", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"outage": {"()": "pocketmentor.lib.outage.OutageWithoutTraceback"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -360,6 +361,8 @@ LOGGING = {
         | ({"formatter": "json"} if LOG_FORMAT == "json" else {})
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A database or disk outage: one line a request, not a traceback (lib/outage.py).
+    "loggers": {"django.request": {"filters": ["outage"]}},
 }
 
 # Operators (docs/deploy.md): /healthz and /readyz always; /metrics for Prometheus only with a

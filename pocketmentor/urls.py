@@ -24,3 +24,6 @@ urlpatterns = [
     path("webauthn/", include("pocketmentor.accounts.passkeys")),
     path("", include((groups.participant_urlpatterns, "seminars"))),
 ]
+
+# A database or disk outage answers 503 with a page that says so; anything else, 500.
+handler500 = "pocketmentor.views.server_error"

@@ -1,3 +1,4 @@
+import sys
 import uuid
 from pathlib import Path
 
@@ -13,13 +14,20 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
+from pocketmentor.lib.outage import outage_of
 from pocketmentor.metrics import work_metrics
 from pocketmentor.nudges import heartbeat
+
+STAFF_PATHS = ("/studio/", "/admin/")
+RETRY_AFTER = 30  # seconds: what a client that retries by itself should wait
 
 
 @require_GET
@@ -108,4 +116,31 @@ def media(request: HttpRequest, name: str) -> HttpResponse:
     response = FileResponse(default_storage.open(name), content_type=MEDIA_TYPES[suffix])
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page; or, when the database or the disk is out of service, a 503 that says so.
+
+    Django calls it while handling the error, so the error is at hand. Nothing here reads the
+    database: the page is in the language the browser asked for (or the one already chosen
+    for the request), for participants that their answer waits on the phone (its outbox sends
+    it again), for staff what is out of service.
+    """
+    problem = outage_of(sys.exc_info()[1])
+    if problem is None:
+        return defaults.server_error(request)
+    if request.path.startswith(("/xapi/", "/api/")) or "json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"error": "unavailable", "problem": problem}, status=503)
+    else:
+        staff = request.path.startswith(STAFF_PATHS)
+        context = {
+            "problem": problem,
+            "posted": request.method == "POST",
+            "LANGUAGE_CODE": translation.get_language(),
+        }
+        page = render_to_string("outage_staff.html" if staff else "outage.html", context)
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    response["Cache-Control"] = "no-store"
     return response

@@ -22,6 +22,7 @@ from pocketmentor.accounts.sessions import SessionStore
 from pocketmentor.audit.services import audit_prune
 from pocketmentor.insights import forward
 from pocketmentor.insights.services import figures_current
+from pocketmentor.lib.outage import outage_line, outage_of
 from pocketmentor.nudges import dispatch, heartbeat, planning
 from pocketmentor.nudges.tasks import deliver_due
 from pocketmentor.orgs.people import files_prune
@@ -67,7 +68,9 @@ class Worker:
             audit_prune(now=now)  # audit entries past AUDIT_RETENTION_DAYS
             try:
                 _insights(now)
-            except Exception:  # the figures must never hold up the messages
+            except Exception as error:  # the figures must never hold up the messages
+                if outage_of(error):
+                    raise  # the whole round fails, in one line (run)
                 logger.exception("Keeping the figures current failed; trying again next minute")
             self.planned_at = now
         dropped = dispatch.drop_stale(now=now)
@@ -97,8 +100,15 @@ class Worker:
             close_old_connections()
             try:
                 due = self.round()
-            except Exception:
-                logger.exception("A worker round failed; trying again")
+            except Exception as error:
+                if outage_of(error):  # not our bug, and it passes: one line a round
+                    logger.error(
+                        "Worker round failed, %s; trying again in %ss",
+                        outage_line(error),
+                        interval,
+                    )
+                else:
+                    logger.exception("A worker round failed; trying again")
                 due = 0
             close_old_connections()
             if due < self.batch * self.max_batches:  # a full round means more is waiting
@@ -133,6 +143,8 @@ def _run_database(alias: str, *, name: str, stop: threading.Event | None) -> int
             queued = result.task_result
             value = result.task.call(*queued.args, **queued.kwargs)
         except Exception as error:
+            if outage_of(error):
+                raise  # the task stays claimed; its rows are due again after their lease
             logger.exception("Task %s failed", result.task_path)
             result.set_failed(error)
         else:
