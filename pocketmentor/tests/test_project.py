@@ -11,6 +11,7 @@ import pytest
 import requests
 import time_machine
 from django.conf import settings
+from django.core.checks import run_checks
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
@@ -202,3 +203,20 @@ DEMO_UNSET = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "TASKS_BACKEND", "SITE_U
 
 def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.parametrize(
+    ("hosts", "sender", "warned"),
+    [
+        (["learn.example"], "Pocketmentor <pocketmentor@localhost>", True),
+        (["learn.example"], "learning@fjordvik.local", True),
+        (["learn.example"], "Fjordvik kommune <learning@fjordvik.no>", False),
+        (["127.0.0.1", "localhost"], "Pocketmentor <pocketmentor@localhost>", False),
+    ],
+)
+def test_a_real_host_is_warned_about_a_localhost_sender(settings, hosts, sender, warned):
+    settings.ALLOWED_HOSTS, settings.DEFAULT_FROM_EMAIL = hosts, sender
+    found = [m for m in run_checks() if m.id == "pocketmentor.W001"]
+    assert bool(found) is warned
+    if warned:
+        assert "DEFAULT_FROM_EMAIL" in found[0].msg and "learning@fjordvik.no" in found[0].hint
