@@ -93,3 +93,21 @@ def test_reading_to_the_end_of_the_cards_is_recorded(contexts, live_server, tran
         page.locator("section.cards > :last-child").scroll_into_view_if_needed()
     assert read.value.status == 204
     assert mine.filter(verb=records.EXPERIENCED.iri).count() == 1
+
+
+def test_a_large_screen_shows_the_dashboard_in_two_columns_and_the_whole_people_table(
+    contexts, live_server, transactional_db
+):
+    demo.demo_seed(language="nb")
+    admin = demo.demo_people()["admin"]
+    page = signed_in_page(contexts, live_server, admin, {"width": 1920, "height": 1080})
+    page.goto(live_server.url + "/studio/demo/p/ledelse/insights/")
+    departments = page.locator("#departments").bounding_box()
+    groups = page.locator("#groups").bounding_box()
+    assert departments["y"] == groups["y"] and departments["x"] < groups["x"]
+    page.screenshot(path=artifact("dashboard-1920.png"), full_page=True)
+
+    page = signed_in_page(contexts, live_server, admin, LAPTOP)
+    page.goto(live_server.url + "/studio/demo/people/")
+    table = page.locator("table.people").bounding_box()
+    assert table["x"] + table["width"] <= LAPTOP["width"]  # nothing cut off at 1280 pixels
