@@ -85,6 +85,11 @@ def unit(request: HttpRequest, enrollment, number: int) -> HttpResponse:
 @require_POST
 @participant_page
 def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
+    # The phone's outbox names who wrote the answer: after someone else signs in on the same
+    # phone, it is kept for its writer (who is asked to sign in), not stored as theirs.
+    writer = request.headers.get("X-Writer")
+    if writer is not None and writer != str(request.user.pk):
+        return HttpResponse(status=403)
     number = get_object_or_404(
         Activity.objects.live()
         .filter(unit__program=enrollment.program)

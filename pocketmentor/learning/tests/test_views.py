@@ -530,3 +530,17 @@ def test_an_answer_sent_by_the_page_updates_the_weeks_counter_beside_it(client_a
         '<p class="meter" id="unit-progress" hx-swap-oob="true">1 av 4 aktiviteter fullført</p>'
         in answer_html
     )
+
+
+def test_an_answer_kept_for_someone_else_is_refused_and_not_stored(client_ann, bob, program):
+    reflection = activity(program, "reflection")
+    fields = {"key": str(uuid.uuid4()), "text": "Bob's words", "visibility": "private"}
+    data = {f"a{reflection.pk}-{name}": value for name, value in fields.items()}
+    url = week_url(program, f"activities/{reflection.pk}/")
+    response = client_ann.post(url, data, HTTP_HX_REQUEST="true", HTTP_X_WRITER=str(bob.pk))
+    assert response.status_code == 403
+    assert not Response.objects.exists()
+    ann = client_ann.session["_auth_user_id"]
+    response = client_ann.post(url, data, HTTP_HX_REQUEST="true", HTTP_X_WRITER=ann)
+    assert response.status_code == 200
+    assert Response.objects.get().text == "Bob's words"

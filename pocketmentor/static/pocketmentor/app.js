@@ -213,7 +213,7 @@
         credentials: "same-origin",
         redirect: "manual",
         signal: controller.signal,
-        headers: { "HX-Request": "true" },
+        headers: item.person ? { "HX-Request": "true", "X-Writer": item.person } : { "HX-Request": "true" },
       });
       html = response.type === "opaqueredirect" ? "" : await response.text();
     } catch (error) {
