@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SIZE ?= municipality
 DURATION ?= 10
 
-.PHONY: demo serve test bench cluster-test container lighthouse lint format messages install
+.PHONY: demo serve test bench burst cluster-test container lighthouse lint format messages install
 
 demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on http://127.0.0.1:8000
 	$(BIN)/pocketmentor demo
@@ -37,6 +37,9 @@ container:  ## Build the container image for the web server and the worker, and 
 	  $(if $(PIP_CERT),--secret id=ca.crt$(comma)src=$(PIP_CERT)) \
 	  $(if $(PIP_CONFIG_FILE),--secret id=pip.conf$(comma)src=$(PIP_CONFIG_FILE)) -t $(IMAGE) .
 	@$(PODMAN) image inspect --format '$(IMAGE): {{.Size}} bytes' $(IMAGE)
+
+burst: $(VENV)/.installed  ## 200 answers at once, the database cut for 5 s mid-burst (PostgreSQL in DATABASE_URL)
+	@$(BIN)/pocketmentor bench --burst
 
 lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
 	$(BIN)/pocketmentor lighthouse

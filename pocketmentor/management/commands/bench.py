@@ -9,11 +9,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import setup_test_environment
 
-from pocketmentor.bench import Figure, dashboard, fanout, generate, load, pages, people
+from pocketmentor.bench import Figure, burst, dashboard, fanout, generate, load, pages, people
 from pocketmentor.bench.database import bench_database
 from pocketmentor.demo import demo_people
 from pocketmentor.programs.models import Program
@@ -32,8 +32,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-load", action="store_true", help="only the data and page figures: no server"
         )
+        parser.add_argument(
+            "--burst",
+            action="store_true",
+            help="only the burst: 200 answers at once, the database cut for 5 s (PostgreSQL)",
+        )
 
-    def handle(self, *args, size: str, duration: int, no_load: bool, **options):
+    def handle(self, *args, size: str, duration: int, no_load: bool, burst: bool, **options):
+        if burst:
+            self._burst()
+            return
         if not no_load:
             load.require_wrk()  # before minutes of data generation, not after
         setup_test_environment()
@@ -65,6 +73,19 @@ class Command(BaseCommand):
             self._emit(
                 fanout.measure(size=size, database_url=database_url, progress=self._progress), size
             )
+
+    def _burst(self) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The burst cuts the connection to PostgreSQL: set DATABASE_URL to a PostgreSQL"
+                " database (the bench makes its own test_<name>_bench from it)."
+            )
+        setup_test_environment()
+        with (
+            tempfile.TemporaryDirectory(prefix="pocketmentor-burst-") as folder,
+            bench_database(Path(folder)),
+        ):
+            self._emit(burst.measure(folder=Path(folder), progress=self._progress), "municipality")
 
     def _dashboard(self) -> list[Figure]:
         people = demo_people()
