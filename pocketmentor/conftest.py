@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Response
-from pocketmentor.orgs.models import Group, Membership, Organization
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.orgs.models import Membership, Organization
+from pocketmentor.programs.models import Activity, Card, Group, Option, Program, Unit
 from pocketmentor.tests.chromium import CHROMIUM, FLAGS, BoundedBrowser
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from pocketmentor.accounts.models import User
 from pocketmentor.learning.models import Enrollment, Feedback, Response
-from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
+from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.programs.importer import read_program
-from pocketmentor.programs.models import Activity, Program
+from pocketmentor.programs.models import Activity, Group, Program, Seminar
 from pocketmentor.programs.services import LIBRARY, program_import
 
 SLUG = "demo"

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pocketmentor.orgs",
     "pocketmentor.programs",
     "pocketmentor.learning",
+    "pocketmentor.people",
     "pocketmentor.insights",
     "pocketmentor.nudges",
     "pocketmentor",
@@ -295,7 +296,7 @@ if OIDC_ENABLED:
     OIDC_CREATE_USER = False  # people are matched by e-mail, never created
     LOGIN_REDIRECT_URL_FAILURE = "/login/staff/?oidc=failed"
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.append("pocketmentor.accounts.oidc.StaffOIDCBackend")
+    AUTHENTICATION_BACKENDS.append("pocketmentor.orgs.oidc.StaffOIDCBackend")
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nb")
 LANGUAGES = [("en", _("English")), ("nb", _("Norwegian bokmål"))]

@@ -4,7 +4,7 @@ from django.urls import include, path
 from pocketmentor import views
 from pocketmentor.accounts import urls as account_urls
 from pocketmentor.learning import urls as learning_urls
-from pocketmentor.orgs.views import groups
+from pocketmentor.people import urls as people_urls
 
 urlpatterns = [
     path("", include("pocketmentor.learning.urls")),  # first: the participant's pages
@@ -12,7 +12,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("studio/", include("pocketmentor.orgs.urls")),
+    path("studio/", include("pocketmentor.people.urls")),
     path("studio/", include((learning_urls.staff_urlpatterns, "shared"))),
     path("studio/", include("pocketmentor.programs.urls")),
     path("", include("pocketmentor.nudges.urls")),  # studio/…/nudges/ and nudges/preferences/
@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include(account_urls.oidc_urlpatterns)),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
     path("webauthn/", include("pocketmentor.accounts.passkeys")),
-    path("", include((groups.participant_urlpatterns, "seminars"))),
+    path("", include((people_urls.calendar_urlpatterns, "seminars"))),
 ]
 
 # A database or disk outage answers 503 with a page that says so; anything else, 500.

@@ -18,9 +18,9 @@ from pocketmentor.accounts.models import User
 from pocketmentor.bench import Figure, bulk
 from pocketmentor.demo import DEPARTMENTS, FIRST, LAST, REFLECTIONS, demo_seed, start_monday
 from pocketmentor.learning.models import Enrollment, Response
-from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
+from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.programs.importer import read_program
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.models import Activity, Card, Group, Option, Program, Seminar, Unit
 from pocketmentor.programs.services import LIBRARY, program_import
 
 PARTICIPANTS, GROUP_SIZE, WEEKS = 100_000, 10, 26

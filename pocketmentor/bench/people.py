@@ -4,8 +4,8 @@ import time
 
 from pocketmentor.bench import Figure
 from pocketmentor.orgs.models import Organization
-from pocketmentor.orgs.people import read_people
-from pocketmentor.orgs.services import people_import
+from pocketmentor.people.importing import read_people
+from pocketmentor.people.services import people_import
 
 ROWS = 10_000
 DEPARTMENTS = ["Oppvekst", "Helse og omsorg", "Teknisk", "Kultur", "Økonomi"]

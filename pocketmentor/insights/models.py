@@ -131,7 +131,7 @@ class WeekFigure(models.Model):
     week = models.PositiveSmallIntegerField()
     dimension = models.CharField(max_length=10, choices=Dimension.choices)
     group = models.ForeignKey(
-        "orgs.Group", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+        "programs.Group", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
     )
     department = models.CharField(max_length=200, blank=True)
     enrolled = models.PositiveIntegerField(default=0)

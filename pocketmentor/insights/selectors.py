@@ -24,8 +24,7 @@ from pocketmentor.learning import sharing
 from pocketmentor.learning.models import Response
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.lib.ordering import natural_key
-from pocketmentor.orgs.models import Group, Seminar
-from pocketmentor.programs.models import Activity, Program, Unit
+from pocketmentor.programs.models import Activity, Group, Program, Seminar, Unit
 
 AT_RISK_AFTER = dt.timedelta(days=14)
 GROUPS_PER_PAGE = 50

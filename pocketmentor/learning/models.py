@@ -16,7 +16,11 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
     group = models.ForeignKey(
-        "orgs.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrollments"
+        "programs.Group",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
     )
     enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
     is_active = models.BooleanField(_("active"), default=True)

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from pocketmentor.learning.models import Enrollment, Feedback, Response
-from pocketmentor.orgs.models import Organization, Seminar
-from pocketmentor.programs.models import Activity, Program, Unit
+from pocketmentor.orgs.models import Organization
+from pocketmentor.programs.models import Activity, Program, Seminar, Unit
 
 
 def _feedback() -> Prefetch:

@@ -21,7 +21,7 @@ from pocketmentor.learning.models import Response
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
 from pocketmentor.nudges.rules import rules_map, zone_of
-from pocketmentor.orgs.calendar import seminar_ics
+from pocketmentor.programs.calendar import seminar_ics
 from pocketmentor.programs.models import Activity, Program
 
 TEXT_KINDS = [Activity.Kind.REFLECTION, Activity.Kind.TASK]

@@ -181,7 +181,7 @@ class Nudge(models.Model):
         "programs.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     seminar = models.ForeignKey(
-        "orgs.Seminar", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "programs.Seminar", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     feedback = models.ForeignKey(
         "learning.Feedback", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -25,7 +25,7 @@ from pocketmentor.insights.services import figures_current
 from pocketmentor.lib.outage import outage_line, outage_of
 from pocketmentor.nudges import dispatch, heartbeat, planning
 from pocketmentor.nudges.tasks import deliver_due
-from pocketmentor.orgs.people import files_prune
+from pocketmentor.people.importing import files_prune
 from pocketmentor.programs.models import Program
 
 logger = logging.getLogger(__name__)

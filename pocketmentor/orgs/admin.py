@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.orgs.departments import departments_spelled
-from pocketmentor.orgs.models import Group, Membership, Organization, Seminar
+from pocketmentor.orgs.models import Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -79,15 +79,3 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset.select_related("user", "organization"):
             self.delete_model(request, membership)
-
-
-@admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "program"]
-    list_filter = ["program"]
-
-
-@admin.register(Seminar)
-class SeminarAdmin(admin.ModelAdmin):
-    list_display = ["title", "program", "starts_at", "place"]
-    list_filter = ["program"]

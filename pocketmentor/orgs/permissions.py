@@ -1,20 +1,26 @@
 """Who may do what in an organization: the one place the studio and staff pages ask."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from pocketmentor.accounts import two_factor
-from pocketmentor.orgs.models import Membership
+from pocketmentor.orgs.models import Membership, Organization
 
 ADMINS = (Membership.Role.ADMIN,)
 AUTHORS = (Membership.Role.ADMIN, Membership.Role.FACILITATOR)
+
+# What a part of a staff page's URL names, found in the organization: {"program": finder}.
+# The apps that own those things register their finder (programs: the program by short
+# name), so this layer never imports them; a finder answers 404 for anything else.
+url_parts: dict[str, Callable[[Organization, str], object]] = {}
 
 
 def author_membership(*, user, org_slug: str, roles=AUTHORS) -> Membership:
@@ -38,16 +44,15 @@ def staff_page(roles=AUTHORS, *, members_forbidden: bool = False):
     """Open a staff page of `/studio/<org>/…` for the organization's people in `roles` only.
 
     The view gets the organization after the request; a `program` URL part becomes the
-    organization's program of that short name (404 for any other). With `members_forbidden`,
-    the organization's other members get 403 (they know it exists); everyone else 404.
+    organization's program of that short name (404 for any other; see `url_parts`). With
+    `members_forbidden`, the organization's other members get 403 (they know it exists);
+    everyone else 404.
     """
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
-            from pocketmentor.programs.models import Program
-
             try:
                 membership = author_membership(user=request.user, org_slug=org, roles=roles)
             except Http404:
@@ -72,12 +77,9 @@ def staff_page(roles=AUTHORS, *, members_forbidden: bool = False):
             request.LANGUAGE_CODE = translation.get_language()
             timezone.activate(organization.time_zone)
             request.organization, request.membership = organization, membership
-            if "program" in kwargs:
-                kwargs["program"] = get_object_or_404(
-                    Program.objects.select_related("organization"),
-                    organization=organization,
-                    slug=kwargs["program"],
-                )
+            for name, find in url_parts.items():
+                if name in kwargs:
+                    kwargs[name] = find(organization, kwargs[name])
             return view(request, organization, *args, **kwargs)
 
         return wrapper

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.models import Activity, Card, Group, Option, Program, Seminar, Unit
 
 
 class UnitInline(admin.TabularInline):
@@ -45,3 +45,15 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ["__str__", "unit", "kind"]
     list_filter = ["kind", "unit__program"]
     inlines = [OptionInline]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "program"]
+    list_filter = ["program"]
+
+
+@admin.register(Seminar)
+class SeminarAdmin(admin.ModelAdmin):
+    list_display = ["title", "program", "starts_at", "place"]
+    list_filter = ["program"]

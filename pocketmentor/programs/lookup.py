@@ -1,6 +1,7 @@
 """An organization and a program named on the command line, or which names there are."""
 
 from django.core.management.base import CommandError
+from django.shortcuts import get_object_or_404
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Program
@@ -22,3 +23,10 @@ def program_named(organization: Organization, slug: str) -> Program:
             f"{organization.slug} has no program '{slug}'. Its programs: {known or 'none yet'}."
         )
     return program
+
+
+def program_of(organization: Organization, slug: str) -> Program:
+    """A staff page's `program` URL part (orgs.permissions.url_parts): the organization's
+    program of that short name, or 404."""
+    programs = Program.objects.select_related("organization")
+    return get_object_or_404(programs, organization=organization, slug=slug)

@@ -199,3 +199,80 @@ class Option(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Group(models.Model):
+    """A small group of participants in one program, who meet at seminars."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        db_table = "orgs_group"  # made in the orgs app, before groups moved here
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="unique_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seminar(models.Model):
+    """A dated gathering of a program's participants."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="seminars")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True, help_text=_("Markdown."))
+    # No group chosen means every group, including groups made later.
+    groups = models.ManyToManyField(
+        Group,
+        blank=True,
+        related_name="seminars",
+        verbose_name=_("groups taking part"),
+        db_table="orgs_seminar_groups",
+    )
+
+    class Meta:
+        db_table = "orgs_seminar"
+        verbose_name = _("seminar")
+        verbose_name_plural = _("seminars")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="seminar_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SeminarUnit(models.Model):
+    """A week of the program marked as work to do before a seminar, or after it."""
+
+    class Kind(models.TextChoices):
+        PREWORK = "prework", _("Pre-work")
+        FOLLOWUP = "followup", _("Follow-up")
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="seminar_links")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        db_table = "orgs_seminarunit"
+        verbose_name = _("seminar week")
+        verbose_name_plural = _("seminar weeks")
+        constraints = [
+            # A week is either pre-work or follow-up for a given seminar, never both.
+            models.UniqueConstraint(fields=["seminar", "unit"], name="one_kind_per_seminar_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seminar} · {self.unit} ({self.get_kind_display()})"

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from pocketmentor.conftest import NOW, answer, signed_in
 from pocketmentor.learning.models import Response, Supporter
-from pocketmentor.orgs.models import Seminar
+from pocketmentor.programs.models import Seminar
 
 # Pages anyone may open: sign-in, the app shell, health, public assets, signed links, and
 # /metrics, which answers only a scraper that sends METRICS_TOKEN.

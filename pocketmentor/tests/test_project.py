@@ -27,8 +27,8 @@ from pocketmentor.conftest import OSLO
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.lib.env import email_settings
 from pocketmentor.lib.markdown import render_markdown
-from pocketmentor.orgs.models import Group, Membership, Seminar
-from pocketmentor.programs.models import Program
+from pocketmentor.orgs.models import Membership
+from pocketmentor.programs.models import Group, Program, Seminar
 
 
 def test_healthz_says_the_database_answers(db):

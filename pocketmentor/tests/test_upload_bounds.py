@@ -26,7 +26,7 @@ import django
 django.setup()
 import openpyxl, PIL.Image, PIL.PngImagePlugin
 from django.core.exceptions import ValidationError
-from pocketmentor.orgs.people import PeopleFileError, read_people
+from pocketmentor.people.importing import PeopleFileError, read_people
 from pocketmentor.programs.media import image_check
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation

@@ -11,7 +11,7 @@ from pocketmentor.audit.models import Entry
 from pocketmentor.audit.services import Action
 from pocketmentor.conftest import signed_in
 from pocketmentor.orgs.models import Membership
-from pocketmentor.orgs.tests.test_people_pages import CONFIRM, digest, upload
+from pocketmentor.people.tests.test_people_pages import CONFIRM, digest, upload
 
 STUDIO = "/studio/fjordvik/"
 

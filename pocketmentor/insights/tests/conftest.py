@@ -12,7 +12,8 @@ from pocketmentor.insights.models import LearningRecord
 from pocketmentor.insights.xapi import problems
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.services import response_record
-from pocketmentor.orgs.models import Group, Membership
+from pocketmentor.orgs.models import Membership
+from pocketmentor.programs.models import Group
 
 
 @pytest.fixture(autouse=True)

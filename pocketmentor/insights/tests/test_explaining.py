@@ -12,7 +12,7 @@ from pocketmentor.insights.models import Engagement
 from pocketmentor.insights.tests.conftest import act, activity, at
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_edit
-from pocketmentor.orgs.models import Seminar
+from pocketmentor.programs.models import Seminar
 
 
 def test_the_funnel_counts_each_participant_once_per_step(story):

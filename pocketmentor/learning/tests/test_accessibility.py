@@ -107,8 +107,7 @@ def test_axe_reports_a_planted_violation(page, live_server):
 def studio_pages() -> list[str]:
     """Every studio page of the demo, with an item of each kind to edit."""
     from pocketmentor.accounts.models import User
-    from pocketmentor.orgs.models import Group, Seminar
-    from pocketmentor.programs.models import Program
+    from pocketmentor.programs.models import Group, Program, Seminar
 
     program = Program.objects.get(organization__slug="demo")
     unit = program.units.get(number=1)

@@ -13,7 +13,7 @@ from pocketmentor.nudges import dispatch
 from pocketmentor.nudges.models import Delivery, Nudge, NudgeRules, Preference
 from pocketmentor.nudges.preferences import preference_token
 from pocketmentor.nudges.tests.conftest import at, local, parts
-from pocketmentor.orgs.models import Seminar
+from pocketmentor.programs.models import Seminar
 
 
 def near(moment: dt.datetime, expected: dt.datetime) -> bool:

@@ -7,8 +7,8 @@ from django.apps import apps
 from pocketmentor.conftest import make_person
 from pocketmentor.orgs.departments import department_clean, department_key, departments_spelled
 from pocketmentor.orgs.models import Membership
-from pocketmentor.orgs.people import read_people
-from pocketmentor.orgs.services import people_import
+from pocketmentor.people.importing import read_people
+from pocketmentor.people.services import people_import
 
 
 def test_spaces_are_trimmed_and_collapsed_and_case_does_not_make_another_department():

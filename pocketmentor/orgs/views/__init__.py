@@ -1,1 +1,0 @@
-"""Staff pages about people: each module holds its pages and their `urlpatterns`."""

@@ -1,0 +1,1 @@
+"""Staff pages about people: the people list and import, groups and seminars, data requests."""

@@ -1,0 +1,211 @@
+"""People in an organization: import, invitations, deactivation (staff pages)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pocketmentor.audit.services import Action, audit_record
+from pocketmentor.orgs.models import Membership
+from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
+from pocketmentor.people import services
+from pocketmentor.people.importing import (
+    PeopleFileError,
+    file_keep,
+    file_take,
+    people_plan,
+    read_people,
+)
+from pocketmentor.people.selectors import not_invited, people_page
+
+UPLOAD_LIMIT = 5 * 1024 * 1024  # 10,000 people fit in about 1 MB
+
+
+@require_GET
+@staff_page(AUTHORS)
+def people_list(request: HttpRequest, organization) -> HttpResponse:
+    query = request.GET.get("q", "")
+    context = {
+        "org": organization,
+        "page": people_page(organization=organization, query=query, page=request.GET.get("page")),
+        "query": query,
+        "is_admin": request.membership.role == Membership.Role.ADMIN,
+    }
+    if context["is_admin"]:
+        context["programs"] = organization.programs.order_by("-start_date")
+        context["not_invited"] = not_invited(organization=organization).count()
+    return render(request, "people/people_list.html", context)
+
+
+def _stored_key(program) -> str:
+    return f"people-import-{program.pk}"
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(ADMINS)
+def people_import(request: HttpRequest, organization, program) -> HttpResponse:
+    """Upload a file and see what importing it would do; nothing changes yet."""
+    context = {"org": organization, "program": program}
+    if request.method == "GET":
+        return render(request, "people/people_import.html", context)
+    upload = request.FILES.get("file")
+    error = None
+    if upload is None:
+        error = _("Choose a CSV or Excel file to upload.")
+    elif upload.size > UPLOAD_LIMIT:
+        error = _("The file is larger than 5 MB. Split it and import each part.")
+    else:
+        data = upload.read()
+        try:
+            people = read_people(data, filename=upload.name)
+            plan = people_plan(people, program=program, invite=True)
+        except PeopleFileError as refused:
+            error = str(refused)
+    if error:
+        context["error"] = error
+        return render(request, "people/people_import.html", context, status=400)
+    # The file waits for the confirm, which reads and checks it again.
+    digest = file_keep(data)
+    request.session[_stored_key(program)] = {"name": upload.name, "digest": digest}
+    context |= {"plan": plan, "digest": digest, "filename": upload.name}
+    return render(request, "people/people_preview.html", context)
+
+
+@require_POST
+@staff_page(ADMINS)
+def people_import_confirm(request: HttpRequest, organization, program) -> HttpResponse:
+    """Import the previewed file; a confirm sent again finds nothing left to import."""
+    stored = request.session.get(_stored_key(program))
+    data = None
+    if stored and stored["digest"] == request.POST.get("digest"):
+        data = file_take(stored["digest"])
+    if data is None:
+        messages.error(
+            request,
+            _(
+                "There is no preview to confirm: this import is done already, or another file "
+                "was uploaded since. Upload the file again to see what it would change."
+            ),
+        )
+        return redirect("people:import", organization.slug, program.slug)
+    del request.session[_stored_key(program)]
+    people = read_people(data, filename=stored["name"])
+    plan = services.people_import(
+        program=program, people=people, invite=request.POST.get("invite") == "1"
+    )
+    audit_record(
+        action=Action.PEOPLE_IMPORT, organization=organization, request=request,
+        target=f"{program.title}: {stored['name']} ({_summary(plan)})",
+    )  # fmt: skip
+    messages.success(request, _summary(plan))
+    return redirect("people:list", organization.slug)
+
+
+def _summary(plan) -> str:
+    counts = plan.counts
+    done = ", ".join(
+        part % counts
+        for part in [
+            ngettext("%(new)s person added", "%(new)s people added", counts["new"]),
+            ngettext("%(updated)s updated", "%(updated)s updated", counts["updated"]),
+            ngettext("%(unchanged)s unchanged", "%(unchanged)s unchanged", counts["unchanged"]),
+            ngettext("%(refused)s row refused", "%(refused)s rows refused", counts["refused"]),
+        ]
+    )
+    text = _("The import is done: %(done)s.") % {"done": done}
+    if plan.invitations:
+        invited = ngettext(
+            "%(count)s invitation is on its way.",
+            "%(count)s invitations are on their way.",
+            plan.invitations,
+        )
+        text += " " + invited % {"count": plan.invitations}
+    return text
+
+
+def _participant(organization, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organization"),
+        pk=membership_id,
+        organization=organization,
+        role=Membership.Role.PARTICIPANT,
+    )
+
+
+def _back(request: HttpRequest, organization) -> HttpResponse:
+    """Back to the people page the admin came from: same search, same page."""
+    kept = {k: request.POST[k] for k in ("q", "page") if request.POST.get(k)}
+    url = reverse("people:list", args=[organization.slug])
+    return redirect(f"{url}?{urlencode(kept)}" if kept else url)
+
+
+@require_POST
+@staff_page(ADMINS)
+def person_invite(request: HttpRequest, organization, membership_id: int) -> HttpResponse:
+    membership = _participant(organization, membership_id)
+    try:
+        services.person_invite(membership=membership)
+    except services.InvitationRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("An invitation is on its way to %(email)s.") % {"email": membership.user.email},
+        )
+    return _back(request, organization)
+
+
+@require_POST
+@staff_page(ADMINS)
+def people_invite(request: HttpRequest, organization) -> HttpResponse:
+    count = services.people_invite(organization=organization)
+    if count:
+        text = ngettext(
+            "An invitation is on its way to %(count)s participant.",
+            "Invitations are on their way to %(count)s participants.",
+            count,
+        )
+    else:
+        text = _("Every active participant has had an invitation already.")
+    messages.success(request, text % {"count": count})
+    return _back(request, organization)
+
+
+@require_POST
+@staff_page(ADMINS)
+def person_deactivate(request: HttpRequest, organization, membership_id: int) -> HttpResponse:
+    membership = _participant(organization, membership_id)
+    services.membership_deactivate(membership=membership)
+    audit_record(
+        action=Action.PERSON_DEACTIVATE, organization=organization, request=request,
+        person=membership.user,
+    )  # fmt: skip
+    messages.success(
+        request,
+        _(
+            "%(name)s is deactivated: they cannot sign in here any more, and what they did "
+            "stays. You can reactivate them."
+        )
+        % {"name": membership.user},
+    )
+    return _back(request, organization)
+
+
+@require_POST
+@staff_page(ADMINS)
+def person_reactivate(request: HttpRequest, organization, membership_id: int) -> HttpResponse:
+    membership = _participant(organization, membership_id)
+    services.membership_reactivate(membership=membership)
+    audit_record(
+        action=Action.PERSON_REACTIVATE, organization=organization, request=request,
+        person=membership.user,
+    )  # fmt: skip
+    messages.success(
+        request,
+        _("%(name)s is active again and can sign in with a new link.") % {"name": membership.user},
+    )
+    return _back(request, organization)
