@@ -32,7 +32,7 @@ urlpatterns = [
 
 
 def _oidc_patterns() -> list:
-    """Staff sign-in with OpenID Connect (accounts/oidc.py), only when configured."""
+    """Staff sign-in with OpenID Connect (orgs/oidc.py), only when configured."""
     if not getattr(settings, "OIDC_ENABLED", False):
         return []
     return [path("oidc/", include("mozilla_django_oidc.urls"))]

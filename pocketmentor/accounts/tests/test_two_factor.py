@@ -11,9 +11,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pocketmentor.accounts.tests import test_oidc
 from pocketmentor.audit.models import Entry
 from pocketmentor.conftest import NOW, signed_in
+from pocketmentor.orgs.tests import test_oidc
 
 PASSWORD = "a long enough password"  # noqa: S105
 SETUP, VERIFY, OVERVIEW = "/account/two-factor/app/", "/login/two-factor/", "/account/two-factor/"
@@ -159,7 +159,7 @@ def test_the_organizations_own_account_counts_as_the_second_factor(with_app, org
     org.require_two_factor = True
     org.save()
     client = Client()
-    client.force_login(admin, backend="pocketmentor.accounts.oidc.StaffOIDCBackend")
+    client.force_login(admin, backend="pocketmentor.orgs.oidc.StaffOIDCBackend")
     assert client.get("/studio/fjordvik/").status_code == 200
 
 
