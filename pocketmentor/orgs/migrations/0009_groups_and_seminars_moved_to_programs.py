@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('programs', '0004_groups_and_seminars_moved_here'),
         ('learning', '0006_groups_and_seminars_in_programs'),
-        ('insights', '0002_groups_and_seminars_in_programs'),
+        ('insights', '0003_groups_and_seminars_in_programs'),
         ('nudges', '0003_groups_and_seminars_in_programs'),
         ('orgs', '0008_departments_normalised'),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0001_learning_records_and_rollups'),
+        ('insights', '0002_figures_again_after_departments'),
         ('programs', '0004_groups_and_seminars_moved_here'),
     ]
 
