@@ -44,9 +44,10 @@ burst: $(VENV)/.installed  ## 200 answers at once, the database cut for 5 s mid-
 lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
 	$(BIN)/pocketmentor lighthouse
 
-lint: $(VENV)/.installed  ## Lint, check formatting and look for missing migrations
+lint: $(VENV)/.installed  ## Lint, check formatting, the layers of imports and missing migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DATA_DIR=$$(mktemp -d) $(BIN)/pocketmentor makemigrations --check --dry-run
 
 format: $(VENV)/.installed
