@@ -3,9 +3,13 @@
 import uuid
 from collections.abc import Iterable
 
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
+from pocketmentor.accounts.models import User
+from pocketmentor.accounts.services import login_link_url, person_language
 from pocketmentor.learning import pages, signals
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
 from pocketmentor.programs.models import Activity
@@ -138,8 +142,6 @@ class SupporterLimit(Exception):
 @transaction.atomic
 def supporter_invite(*, enrollment: Enrollment, email: str, name: str = "") -> Supporter:
     """Invite a colleague or manager by e-mail; they see only what is shared with supporters."""
-    from pocketmentor.accounts.models import User
-
     email = email.strip().lower()
     existing = Supporter.objects.filter(enrollment=enrollment, user__email=email).first()
     if existing is not None:
@@ -155,12 +157,6 @@ def supporter_invite(*, enrollment: Enrollment, email: str, name: str = "") -> S
 
 
 def _supporter_mail(supporter: Supporter) -> None:
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from pocketmentor.accounts.services import login_link_url, person_language
-
     participant = supporter.enrollment.user
     with translation.override(supporter.user.language or person_language(participant)):
         context = {

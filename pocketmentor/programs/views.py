@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pocketmentor.lib.views import reads_only
 from pocketmentor.orgs.permissions import AUTHORS, staff_page, studio_organizations
 from pocketmentor.programs import authoring, media
+from pocketmentor.programs.archive import extract_program, program_zip
 from pocketmentor.programs.forms import (
     ActivityForm,
     CardForm,
@@ -24,7 +25,9 @@ from pocketmentor.programs.forms import (
     options_from,
     short_name,
 )
+from pocketmentor.programs.importer import ProgramFolderError
 from pocketmentor.programs.models import Activity, Card, Program, Unit
+from pocketmentor.programs.services import program_import
 
 GET_POST = ["GET", "POST"]
 UPLOAD_LIMIT = 5 * 1024 * 1024  # read before checking what is inside, so cap it first
@@ -293,8 +296,6 @@ def activity_action(request, organization, program, number: int, activity_id: in
 @require_GET
 @studio_page
 def program_export(request, organization, program: Program) -> HttpResponse:
-    from pocketmentor.programs.archive import program_zip
-
     response = HttpResponse(program_zip(program), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{program.slug}.zip"'
     return response
@@ -304,10 +305,6 @@ def program_export(request, organization, program: Program) -> HttpResponse:
 @studio_page
 def program_upload(request, organization) -> HttpResponse:
     """Create or update a program from a zip of its folder; a bad file changes nothing."""
-    from pocketmentor.programs.archive import extract_program
-    from pocketmentor.programs.importer import ProgramFolderError
-    from pocketmentor.programs.services import program_import
-
     errors: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("archive")

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from pocketmentor.accounts.services import login_link_url, person_language
 from pocketmentor.insights.models import (
     Engagement,
 )
@@ -25,8 +26,6 @@ class ReminderRefused(Exception):
 @transaction.atomic
 def reminder_send(*, enrollment: Enrollment) -> None:
     """E-mail a participant at risk a sign-in link: at most once a day per person."""
-    from pocketmentor.accounts.services import login_link_url, person_language
-
     now = timezone.now()
     since = now - REMIND_PAUSE
     Engagement.objects.get_or_create(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from pocketmentor.accounts.models import User
 from pocketmentor.nudges import planning
 from pocketmentor.nudges.models import Nudge
 
@@ -55,8 +56,6 @@ class Command(BaseCommand):
             if p.key not in keys
         ]
         if people and extra:
-            from pocketmentor.accounts.models import User
-
             names = {u.pk: str(u) for u in User.objects.filter(pk__in={p.person_id for p in extra})}
         lines += [
             (
