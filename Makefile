@@ -11,7 +11,7 @@ demo: $(VENV)/.installed  ## Set up, seed the demo organization and serve it on 
 	$(BIN)/pocketmentor demo
 
 serve: $(VENV)/.installed  ## Serve without seeding
-	$(BIN)/pocketmentor serve
+	$(BIN)/pocketmentor serve --migrate
 
 # axe-core for the accessibility tests comes from npm, when npm is there.
 NODE_TOOLS := $(if $(shell command -v npm),node_modules/.installed)

@@ -10,18 +10,34 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from pocketmentor.lib.env import email_settings, env_bool, env_int, env_list, env_str
+from pocketmentor.lib.env import (
+    database_settings,
+    email_settings,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+    env_time_zone,
+    env_writable_dir,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR.parent / "data")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = env_writable_dir("DATA_DIR", str(BASE_DIR.parent / "data"))
 
 DEBUG = env_bool("DEBUG", False)
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must start with https:// or http://, not {SITE_URL!r}; "
+        "for example SITE_URL=https://learn.example.no."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL)
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1"}
@@ -32,10 +48,17 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY", "")
     if key:
         if len(key) < 32:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+            raise ImproperlyConfigured(
+                f"SECRET_KEY must be at least 32 characters long, not {len(key)}; for example "
+                "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+            )
         return key
     if not set(ALLOWED_HOSTS) <= _LOCAL_HOSTS:
-        raise ImproperlyConfigured("Set SECRET_KEY: this installation serves other hosts.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set, and it must be: ALLOWED_HOSTS names hosts beyond this "
+            "machine; for example the output of: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
     path = DATA_DIR / "secret-key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -73,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees the client's address, not the proxy's.
+    "pocketmentor.lib.proxies.ClientAddressMiddleware",
     # A zero byte or non-UTF-8 text anywhere the app reads is answered 400 before anything runs.
     "pocketmentor.middleware.BadInputMiddleware",
     "pocketmentor.middleware.PrivacyHeadersMiddleware",
@@ -119,9 +144,9 @@ TEMPLATES = [
 
 # SQLite in the data folder by default; DATABASE_URL switches to PostgreSQL.
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_settings(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'pocketmentor.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -166,33 +191,37 @@ SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
 
 # Background work (docs/nudges.md): Django's tasks framework (the django-tasks backport),
 # queued in the database by default or in Redis (RQ) for larger installations.
-TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ["database", "redis"])
 if TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 elif TASKS_BACKEND == "redis":
     if not REDIS_URL:
-        raise ImproperlyConfigured("TASKS_BACKEND=redis needs REDIS_URL.")
+        raise ImproperlyConfigured(
+            "REDIS_URL is not set, and TASKS_BACKEND=redis needs it; "
+            "for example REDIS_URL=redis://127.0.0.1:6379/0."
+        )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
-else:
-    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}.")
 # Poll answers are shown as shares only from this many answers, so that no one can infer
 # another person's answer from a share (on phones and dashboards).
-POLL_MIN_ANSWERS = env_int("POLL_MIN_ANSWERS", 5)
-NUDGES_WORKER_INTERVAL = env_int("NUDGES_WORKER_INTERVAL", 10)  # seconds between rounds when idle
-NUDGES_BATCH_SIZE = env_int("NUDGES_BATCH_SIZE", 100)  # messages per task
-NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 90)  # an unrenewed claim is retaken after
-NUDGES_MAX_ATTEMPTS = env_int("NUDGES_MAX_ATTEMPTS", 8)
+POLL_MIN_ANSWERS = env_int("POLL_MIN_ANSWERS", 5, minimum=1, maximum=100)
+# Seconds between rounds when idle; messages per task; an unrenewed claim is retaken after
+# the lease.
+NUDGES_WORKER_INTERVAL = env_int("NUDGES_WORKER_INTERVAL", 10, minimum=1, maximum=3600)
+NUDGES_BATCH_SIZE = env_int("NUDGES_BATCH_SIZE", 100, minimum=1, maximum=10_000)
+NUDGES_LEASE_SECONDS = env_int("NUDGES_LEASE_SECONDS", 90, minimum=1, maximum=86_400)
+NUDGES_MAX_ATTEMPTS = env_int("NUDGES_MAX_ATTEMPTS", 8, minimum=1, maximum=100)
 NUDGES_UNSUBSCRIBE_EMAIL = env_str("NUDGES_UNSUBSCRIBE_EMAIL", "")  # mailto: in List-Unsubscribe
-NUDGES_SMTP_TIMEOUT = env_int("NUDGES_SMTP_TIMEOUT", 30)  # seconds before a silent server fails
+# Seconds before a silent mail server counts as failing.
+NUDGES_SMTP_TIMEOUT = env_int("NUDGES_SMTP_TIMEOUT", 30, minimum=1, maximum=600)
 
 # Forwarding learning records to an external LRS (docs/insights.md); off without a URL.
 XAPI_LRS_URL = env_str("XAPI_LRS_URL", "")
 XAPI_LRS_USERNAME = env_str("XAPI_LRS_USERNAME", "")
 XAPI_LRS_PASSWORD = env_str("XAPI_LRS_PASSWORD", "")
-XAPI_FORWARD_BATCH = env_int("XAPI_FORWARD_BATCH", 500)
-XAPI_FORWARD_RETRIES = env_int("XAPI_FORWARD_RETRIES", 5)
+XAPI_FORWARD_BATCH = env_int("XAPI_FORWARD_BATCH", 500, minimum=1, maximum=10_000)
+XAPI_FORWARD_RETRIES = env_int("XAPI_FORWARD_RETRIES", 5, minimum=0, maximum=20)
 # Web Push: keys from the environment, else from $DATA_DIR/vapid.json (`pocketmentor nudges vapid`).
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
@@ -209,10 +238,21 @@ PUSH_SERVICES = env_list(
 
 SESSION_ENGINE = "pocketmentor.accounts.sessions"  # Django's database sessions, read faster
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90  # a participant stays signed in on their phone
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
-if SITE_URL.startswith("https://"):
-    # The server listens on loopback behind the proxy that ends TLS (docs/configuration.md).
+# Behind a proxy (docs/configuration.md): the client's address comes from X-Forwarded-For
+# and HTTPS from X-Forwarded-Proto only when these proxies sent them (lib/proxies.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", "127.0.0.0/8,::1")
+_HTTPS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS
+if _HTTPS:
+    # The proxy in front ends TLS; browsers are told to come back over HTTPS only.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks on loopback speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading HSTS is the decision of whoever owns the whole domain, not of one site on it.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -232,8 +272,8 @@ LOGOUT_REDIRECT_URL = "accounts:request_link"
 # client address after STAFF_SIGN_IN_FAILURES wrong passwords, for STAFF_SIGN_IN_LOCK_MINUTES
 # (each try during the lock starts them again). See accounts/lockout.py and docs/privacy.md.
 AXES_ENABLED = env_bool("STAFF_SIGN_IN_LIMITS", True)
-AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURES", 5)
-AXES_COOLOFF_MINUTES = env_int("STAFF_SIGN_IN_LOCK_MINUTES", 15)
+AXES_FAILURE_LIMIT = env_int("STAFF_SIGN_IN_FAILURES", 5, minimum=1, maximum=100)
+AXES_COOLOFF_MINUTES = env_int("STAFF_SIGN_IN_LOCK_MINUTES", 15, minimum=1, maximum=1440)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
@@ -242,6 +282,7 @@ AXES_CLIENT_IP_CALLABLE = "pocketmentor.accounts.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "pocketmentor.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins go to the audit log instead
+AXES_VERBOSE = False  # no banner as every command starts: an operator reads its output
 
 # Two-factor sign-in for staff (docs/privacy.md): authenticator apps and recovery codes
 # (django-otp), passkeys (django-otp-webauthn) as a second factor after a password or link.
@@ -259,14 +300,20 @@ if not OTP_WEBAUTHN_ALLOWED_ORIGINS[0].startswith(("https://", "http://localhost
     OTP_WEBAUTHN_ALLOWED_ORIGINS = ["https://" + OTP_WEBAUTHN_RP_ID]  # passkeys need https
 
 # The audit log of staff actions (docs/privacy.md): entries older than this are pruned.
-AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 
 # Sign-in links: signed, single use, expiring.
 SESAME_TOKEN_NAME = "t"  # noqa: S105 - a query parameter name
 SESAME_ONE_TIME = True
-SESAME_MAX_AGE = env_int("LOGIN_LINK_MAX_AGE", 60 * 60 * 24 * 7)
+SESAME_MAX_AGE = env_int("LOGIN_LINK_MAX_AGE", 60 * 60 * 24 * 7, minimum=60)
 RATELIMIT_VIEW = "pocketmentor.accounts.views.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Sign-in limits (accounts/views.py), sized for 500 people behind one address within ten
+# minutes: per person asked for, per browser, and per client address.
+RATELIMIT_LINK_PER_PERSON = env_rate("RATELIMIT_LINK_PER_PERSON", "5/h")
+RATELIMIT_LINK_PER_BROWSER = env_rate("RATELIMIT_LINK_PER_BROWSER", "10/10m")
+RATELIMIT_LINK_PER_ADDRESS = env_rate("RATELIMIT_LINK_PER_ADDRESS", "1000/10m")
+RATELIMIT_SIGN_IN_PER_ADDRESS = env_rate("RATELIMIT_SIGN_IN_PER_ADDRESS", "3000/10m")
 
 # Staff sign-in with the organization's accounts (OpenID Connect), only when configured.
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
@@ -291,17 +338,18 @@ if OIDC_ENABLED:
     ]
     if _oidc_missing:
         raise ImproperlyConfigured(
-            f"OIDC_RP_CLIENT_ID is set, so set {', '.join(_oidc_missing)} too."
+            f"{', '.join(_oidc_missing)} not set, and OIDC_RP_CLIENT_ID needs them; for example "
+            f"{_oidc_missing[0]}=https://login.example.no/... (docs/privacy.md)."
         )
     OIDC_CREATE_USER = False  # people are matched by e-mail, never created
     LOGIN_REDIRECT_URL_FAILURE = "/login/staff/?oidc=failed"
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.append("pocketmentor.orgs.oidc.StaffOIDCBackend")
 
-LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nb")
 LANGUAGES = [("en", _("English")), ("nb", _("Norwegian bokmål"))]
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "nb", [code for code, name in LANGUAGES])
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env_str("TIME_ZONE", "Europe/Oslo")
+TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True
 USE_TZ = True
 
@@ -334,7 +382,9 @@ if S3_BUCKET:
         },
     }
 elif S3_PUBLIC_URL:
-    raise ImproperlyConfigured("S3_PUBLIC_URL is set, so set S3_BUCKET too.")
+    raise ImproperlyConfigured(
+        "S3_BUCKET is not set, and S3_PUBLIC_URL needs it; for example S3_BUCKET=pocketmentor."
+    )
 WHITENOISE_USE_FINDERS = True  # files not collected yet are still served
 
 _email = email_settings(env_str("EMAIL_URL", "console:"))
@@ -343,9 +393,7 @@ globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pocketmentor <pocketmentor@localhost>")
 
 # Logs on standard error; LOG_FORMAT=json writes one JSON object a line for a log collector.
-LOG_FORMAT = env_str("LOG_FORMAT", "text")
-if LOG_FORMAT not in {"text", "json"}:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ["text", "json"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -361,7 +409,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler"}
         | ({"formatter": "json"} if LOG_FORMAT == "json" else {})
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
     # A database or disk outage: one line a request, not a traceback (lib/outage.py).
     "loggers": {"django.request": {"filters": ["outage"]}},
 }
@@ -371,7 +422,10 @@ LOGGING = {
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 if METRICS_TOKEN:
     if len(METRICS_TOKEN) < 16:
-        raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters long.")
+        raise ImproperlyConfigured(
+            f"METRICS_TOKEN must be at least 16 characters long, not {len(METRICS_TOKEN)}; "
+            "for example the output of: python3 -c 'import secrets; print(secrets.token_hex(16))'."
+        )
     MIDDLEWARE = [
         "django_prometheus.middleware.PrometheusBeforeMiddleware",
         *MIDDLEWARE,

@@ -18,8 +18,29 @@ from pocketmentor.lib.http import after_response
 ALL = ["GET", "POST"]
 
 
+# Sign-in link limits (settings RATELIMIT_*, docs/configuration.md; staff passwords are
+# lockout.py's). The client's address is the one behind trusted proxies (lib/proxies.py);
+# hundreds of people may share it, so the limits that stop one client are per person and per
+# browser, and the address's own is generous.
+def _rate(name: str):
+    return lambda group, request: getattr(settings, name)
+
+
+def _person_asked_for(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+def _browser(group: str, request: HttpRequest) -> str:
+    return request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+
+
+def _browser_rate(group: str, request: HttpRequest) -> str | None:
+    """A browser is known by its CSRF cookie, which every form post carries; none, no limit."""
+    return settings.RATELIMIT_LINK_PER_BROWSER if _browser(group, request) else None
+
+
 @require_http_methods(ALL)
-@ratelimit(key="ip", rate="30/m", method=ALL)
+@ratelimit(key="ip", rate=_rate("RATELIMIT_SIGN_IN_PER_ADDRESS"), method=ALL)
 def link(request: HttpRequest) -> HttpResponse:
     """Show a sign-in button for a valid link; sign in only on the POST.
 
@@ -41,8 +62,9 @@ def link(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(ALL)
-@ratelimit(key="ip", rate="10/h", method="POST")
-@ratelimit(key="post:email", rate="5/h", method="POST")
+@ratelimit(key=_person_asked_for, rate=_rate("RATELIMIT_LINK_PER_PERSON"), method="POST")
+@ratelimit(key=_browser, rate=_browser_rate, method="POST")
+@ratelimit(key="ip", rate=_rate("RATELIMIT_LINK_PER_ADDRESS"), method="POST")
 def request_link(request: HttpRequest) -> HttpResponse:
     """Send a new sign-in link; say the same whether or not the address is known."""
     form = LinkRequestForm(request.POST or None)

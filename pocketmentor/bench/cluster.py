@@ -217,7 +217,9 @@ def _processes(cluster: Cluster, database_url: str, storage: dict) -> Iterator[N
             data = cluster.folder / f"web-{name}"
             data.mkdir()
             port = free_port()
-            command = [sys.executable, "-m", "pocketmentor.cli", "serve", "--port", str(port)]
+            command = [
+                sys.executable, "-m", "pocketmentor.cli", "serve", "--migrate", "--port", str(port)
+            ]  # fmt: skip
             cluster.processes[f"web-{name}"] = _start(
                 cluster, f"web-{name}", command, env | {"DATA_DIR": str(data)}
             )

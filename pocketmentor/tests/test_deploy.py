@@ -85,7 +85,7 @@ def test_compose_runs_web_and_worker_from_one_image_beside_postgres_redis_and_ca
     assert set(services) == {"web", "worker", "postgres", "redis", "proxy"}
     web, worker = services["web"], services["worker"]
     assert web["image"] == worker["image"] and web["build"]["dockerfile"] == "Containerfile"
-    assert web["command"] == ["pocketmentor", "serve"]
+    assert web["command"] == ["pocketmentor", "serve", "--migrate"]
     assert worker["command"] == ["pocketmentor", "worker"]
     # Each has a data folder of its own: nothing a request needs lives there.
     assert web["volumes"] != worker["volumes"]

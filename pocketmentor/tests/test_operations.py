@@ -192,4 +192,4 @@ def test_logs_are_json_lines_when_asked(tmp_path):
 
 def test_an_unknown_log_format_stops_start_up(tmp_path):
     done = run_python("", {"DATA_DIR": str(tmp_path), "LOG_FORMAT": "xml"})
-    assert "LOG_FORMAT must be text or json, not 'xml'." in done.stderr
+    assert "LOG_FORMAT must be one of text, json, not 'xml'" in done.stderr

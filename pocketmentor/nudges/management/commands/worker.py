@@ -4,6 +4,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from pocketmentor.lib.startup import database_check
 from pocketmentor.nudges.worker import Worker
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="this worker's name in the log")
 
     def handle(self, *args, once: bool, interval, batch, name: str, **options):
+        database_check()
         worker = Worker(name=name, batch=batch)
 
         def stop(signum, frame):
