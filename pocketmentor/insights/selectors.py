@@ -20,7 +20,7 @@ from pocketmentor.insights.models import (
     WeekFigure,
     WeekTally,
 )
-from pocketmentor.learning import sharing
+from pocketmentor.learning import selectors as learning_selectors
 from pocketmentor.learning.models import Response
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.lib.ordering import natural_key
@@ -306,7 +306,7 @@ def brief(*, program: Program, now: dt.datetime | None = None, points: list[Poin
     since = previous.ends_at if previous else program.opens_at(1)
     first = max(1, program.week_at(since))
     weeks = [p for p in points if p.week >= first]
-    shared = sharing.shared_with_facilitators(program=program)
+    shared = learning_selectors.shared_with_facilitators(program=program)
     shared = [r for r in shared if r.updated_at >= since]  # written, or shared, since then
     totals: dict[str, int] = defaultdict(int)
     for what, count in WeekTally.objects.filter(program=program, week__gte=first).values_list(

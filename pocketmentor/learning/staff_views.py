@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from pocketmentor.learning import sharing
+from pocketmentor.learning import selectors
 from pocketmentor.learning.forms import FeedbackForm
 from pocketmentor.learning.models import Response
 from pocketmentor.learning.services import feedback_give
@@ -20,7 +20,7 @@ def shared_feed(request: HttpRequest, organization, program) -> HttpResponse:
     context = {
         "org": organization,
         "program": program,
-        "shared": sharing.shared_with_facilitators(program=program),
+        "shared": selectors.shared_with_facilitators(program=program),
         "form": FeedbackForm(),
     }
     return render(request, "learning/shared_feed.html", context)
@@ -34,7 +34,7 @@ def shared_reply(request: HttpRequest, organization, program, response_id: int) 
         pk=response_id,
         enrollment__program=program,
     )
-    if not sharing.may_reply(user=request.user, response=response):
+    if not selectors.may_reply(user=request.user, response=response):
         raise Http404  # taken back by its writer, or never shared with facilitators
     form = FeedbackForm(request.POST)
     if form.is_valid():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from pocketmentor.learning import pages, selectors, sharing, tracking
+from pocketmentor.learning import pages, selectors, tracking
 from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (
@@ -233,7 +233,7 @@ def _url(name: str, enrollment, **kwargs) -> str:
 def group(request: HttpRequest, enrollment) -> HttpResponse:
     """What the participant's group shared this week."""
     week = enrollment.program.week_at()
-    shared = sharing.shared_with_group(enrollment=enrollment, week=week)
+    shared = selectors.shared_with_group(enrollment=enrollment, week=week)
     mine = dict(
         Reaction.objects.filter(user=request.user, response__in=shared).values_list(
             "response_id", "kind"
@@ -255,7 +255,7 @@ def react(request: HttpRequest, enrollment, response_id: int) -> HttpResponse:
         pk=response_id,
         enrollment__program=enrollment.program,
     )
-    if not sharing.may_react(user=request.user, response=response):
+    if not selectors.may_react(user=request.user, response=response):
         raise Http404
     if request.POST.get("kind") in Reaction.Kind.values:
         reaction_toggle(response=response, user=request.user, kind=request.POST["kind"])
@@ -301,7 +301,7 @@ def supporter_remove_view(request: HttpRequest, enrollment, supporter_id: int) -
 @login_required
 def supporting(request: HttpRequest) -> HttpResponse:
     """What the people this person supports have shared with their supporters."""
-    shared = sharing.shared_with_supporter(user=request.user)
+    shared = selectors.shared_with_supporter(user=request.user)
     return render(request, "learning/supporting.html", {"shared": shared, "form": FeedbackForm()})
 
 
@@ -309,7 +309,7 @@ def supporting(request: HttpRequest) -> HttpResponse:
 @login_required
 def supporter_reply(request: HttpRequest, response_id: int) -> HttpResponse:
     response = get_object_or_404(Response.objects.select_related("enrollment"), pk=response_id)
-    if not sharing.may_reply(user=request.user, response=response):
+    if not selectors.may_reply(user=request.user, response=response):
         raise Http404
     form = FeedbackForm(request.POST)
     if form.is_valid():
