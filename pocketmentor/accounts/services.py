@@ -66,3 +66,8 @@ def person_deactivate(*, user_ids: list[int]) -> None:
     """
     for user_id in user_ids:  # a fresh random value each: no two people share one
         User.objects.filter(pk=user_id).update(is_active=False, password=make_password(None))
+
+
+def person_language_set(*, user: User, language: str) -> None:
+    """Remember the person's chosen language for their pages and messages."""
+    User.objects.filter(pk=user.pk).update(language=language)

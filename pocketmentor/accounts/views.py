@@ -12,7 +12,7 @@ from sesame.utils import get_user
 from pocketmentor.accounts import signals
 from pocketmentor.accounts.forms import LinkRequestForm
 from pocketmentor.accounts.models import User
-from pocketmentor.accounts.services import login_link_request, person_language
+from pocketmentor.accounts.services import login_link_request, person_language, person_language_set
 from pocketmentor.lib.http import after_response
 
 ALL = ["GET", "POST"]
@@ -98,7 +98,7 @@ def language(request: HttpRequest) -> HttpResponse:
     response = redirect(next_url)
     if check_for_language(code) and code in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
-            User.objects.filter(pk=request.user.pk).update(language=code)
+            person_language_set(user=request.user, language=code)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax")
     return response
 
