@@ -109,8 +109,8 @@ def remind(request: HttpRequest, organization, program, enrollment_id: int) -> H
     )
     try:
         services.reminder_send(enrollment=enrollment)
-    except services.ReminderRefused:
-        messages.error(request, services.remind_refused_message(enrollment.user))
+    except services.ReminderRefused as error:
+        messages.error(request, services.remind_refused_message(enrollment.user, error))
     else:
         audit_record(
             action=Action.REMINDER, organization=organization, request=request,

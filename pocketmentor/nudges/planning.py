@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pocketmentor.learning.models import Enrollment, Feedback, Response
 from pocketmentor.nudges.models import Nudge, NudgeRules, Preference
@@ -29,6 +30,9 @@ DIGEST_LATE = dt.timedelta(days=1)
 FEEDBACK_LATE = dt.timedelta(days=7)
 SEMINAR_CUTOFF = dt.timedelta(hours=2)  # no notice this close to the start
 REMINDER_CUTOFF = dt.timedelta(hours=24)  # no reminder this close to the next week
+# The slot of a reminder a facilitator asked for: apart from the planned ones, which it does
+# not replace; it counts toward the cap like them.
+ASKED_SLOT = 100
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,42 @@ def plan_feedback(feedback: Feedback, *, now: dt.datetime | None = None) -> Nudg
     )  # fmt: skip
     save([planned])
     return Nudge.objects.filter(key=planned.key).first()
+
+
+def plan_asked_reminder(enrollment: Enrollment, *, now: dt.datetime | None = None) -> str:
+    """The reminder a facilitator asks for on the dashboard, as a nudge about the open week.
+
+    Due at once, or at the next moment the rules allow; the worker then applies every rule at
+    sending (preferences, the cap, the gap) and adds the unsubscribe link. "" when planned,
+    else why not, for the facilitator.
+    """
+    now = now or timezone.now()
+    program, person = enrollment.program, enrollment.user
+    rules = rules_for(program)
+    if not rules.reminders:
+        return _("Reminders are turned off in this program's message rules.")
+    pref = Preference.objects.filter(person_id=person.pk).first()
+    if pref is not None and (not pref.enabled or not pref.reminders):
+        return _("%(name)s has turned reminders off, so none was sent.") % {"name": person}
+    unit = (
+        program.units.published()
+        .filter(number__lte=program.week_at(now))
+        .order_by("-number")
+        .first()
+    )
+    if unit is None:
+        return _("No week is open yet, so there is nothing to remind %(name)s of.") % {
+            "name": person
+        }
+    due = next_allowed(now, rules, zone_of(pref, program))
+    save([
+        Planned(
+            Nudge.Kind.REMINDER, f"reminder:{unit.pk}:{person.pk}:asked:{now:%Y%m%d}", person.pk,
+            program.pk, due, due + REMINDER_LATE, unit_id=unit.pk, week=unit.number,
+            slot=ASKED_SLOT,
+        )
+    ])  # fmt: skip
+    return ""
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -3,9 +3,10 @@
 from django.db import transaction
 from django.dispatch import receiver
 
+from pocketmentor.insights import signals as insights
 from pocketmentor.learning import signals as learning
 from pocketmentor.learning.models import Feedback
-from pocketmentor.nudges.planning import plan_feedback
+from pocketmentor.nudges.planning import plan_asked_reminder, plan_feedback
 
 
 @receiver(learning.feedback_given, dispatch_uid="nudges.feedback_given")
@@ -25,3 +26,10 @@ def _plan_feedback(feedback_id: int) -> None:
     )
     if feedback is not None:
         plan_feedback(feedback)
+
+
+@receiver(insights.reminder_asked, dispatch_uid="nudges.reminder_asked")
+def reminder_asked(sender, *, enrollment, now, **kwargs) -> str:
+    """The dashboard's reminder, planned as a nudge in the request's transaction; "" or why
+    not, which the dashboard shows the facilitator."""
+    return plan_asked_reminder(enrollment, now=now)

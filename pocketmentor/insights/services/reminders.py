@@ -2,30 +2,28 @@
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pocketmentor.accounts.services import login_link_url, person_language
-from pocketmentor.insights.models import (
-    Engagement,
-)
+from pocketmentor.insights.models import Engagement
+from pocketmentor.insights.signals import reminder_asked
 from pocketmentor.learning.models import Enrollment
 
 REMIND_PAUSE = dt.timedelta(days=1)
 
 
 class ReminderRefused(Exception):
-    """The person got a reminder less than a day ago."""
+    """No reminder now: the person got one less than a day ago, or the nudge rules say no
+    (the message, when there is one, says which)."""
 
 
 @transaction.atomic
 def reminder_send(*, enrollment: Enrollment) -> None:
-    """E-mail a participant at risk a sign-in link: at most once a day per person."""
+    """Remind a participant at risk, at most once a day per person: the nudges app plans the
+    message (`insights.signals.reminder_asked`), so it keeps the person's choices, the working
+    hours, the reminder cap and the unsubscribe link."""
     now = timezone.now()
     since = now - REMIND_PAUSE
     Engagement.objects.get_or_create(
@@ -41,26 +39,17 @@ def reminder_send(*, enrollment: Enrollment) -> None:
     )
     if not sent:
         raise ReminderRefused
-    user, program = enrollment.user, enrollment.program
-    with translation.override(person_language(user)):
-        context = {
-            "user": user,
-            "program": program,
-            "url": login_link_url(user=user),
-            "days": settings.SESAME_MAX_AGE // 86400,
-        }
-        message = EmailMultiAlternatives(
-            subject=" ".join(
-                render_to_string("insights/email/reminder_subject.txt", context).split()
-            ),
-            body=render_to_string("insights/email/reminder.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("insights/email/reminder.html", context), "text/html"
-        )
-    transaction.on_commit(message.send)
+    answers = [answer for _receiver, answer in reminder_asked.send(
+        sender=Engagement, enrollment=enrollment, now=now
+    )]  # fmt: skip
+    if not answers:
+        raise ReminderRefused(_("Reminders cannot be sent: no messaging is set up."))
+    refusal = next((answer for answer in answers if answer), "")
+    if refusal:
+        raise ReminderRefused(refusal)
 
 
-def remind_refused_message(user) -> str:
+def remind_refused_message(user, error: ReminderRefused | None = None) -> str:
+    if error is not None and error.args:
+        return str(error.args[0])
     return _("%(name)s got a reminder less than a day ago.") % {"name": user}

@@ -9,9 +9,10 @@ import pytest
 from django.core import mail
 from openpyxl import load_workbook
 
+from pocketmentor.audit.models import Entry as AuditEntry
 from pocketmentor.conftest import OSLO, START, answer, enroll, make_person, make_unit, signed_in
 from pocketmentor.insights import services
-from pocketmentor.insights.models import ProgramInsight
+from pocketmentor.insights.models import Engagement, ProgramInsight
 from pocketmentor.learning.services import response_record
 
 BASE = "/studio/fjordvik/p/lead/insights/"
@@ -162,7 +163,9 @@ def test_the_one_click_reminder(facilitator, ann, bob, program, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url, {"risk": "1"})["Location"] == BASE + "?risk=1#at-risk"
         client.post(url)
-    assert len(mail.outbox) == 1
+    reminded = Engagement.objects.get(enrollment__user=ann).reminded_at
+    assert reminded is not None and mail.outbox == []  # sent as a nudge (nudges/tests)
+    assert AuditEntry.objects.filter(action="reminder", person=ann).count() == 1
     assert signed_in(facilitator).get(url).status_code == 405
     assert client.post(BASE + "remind/999999/").status_code == 404
 
