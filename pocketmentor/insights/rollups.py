@@ -12,8 +12,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import connection
-
 from pocketmentor.insights import records
 from pocketmentor.insights.models import (
     KINDS,
@@ -24,6 +22,7 @@ from pocketmentor.insights.models import (
     UnitProgress,
     WeekTally,
 )
+from pocketmentor.lib import sql
 
 COMPLETIONS = {records.ANSWERED.iri, records.COMPLETED.iri}
 STEP_OF_VERB = {
@@ -123,7 +122,7 @@ def apply(found: list, *, program_id: int, enrollment_id: int | None) -> None:
         if isinstance(effect, Active) and enrollment_id:
             _active(effect, program_id, enrollment_id)
         elif isinstance(effect, Step) and enrollment_id:
-            new = _upsert(
+            new = sql.upsert(
                 UnitProgress,
                 {"enrollment_id": enrollment_id, "unit_id": effect.unit_id},
                 {"steps": effect.bit},
@@ -133,15 +132,15 @@ def apply(found: list, *, program_id: int, enrollment_id: int | None) -> None:
             if new:  # a step this participant had not taken in this unit before
                 name = FUNNEL_FIELD[effect.bit]
                 counts = dict.fromkeys(FUNNEL_FIELD.values(), 0) | {name: 1}
-                _upsert(
+                sql.upsert(
                     UnitFunnel, {"unit_id": effect.unit_id}, counts, {name: f"{{t}}.{name} + 1"}
                 )
         elif isinstance(effect, Answer):
             key = {"activity_id": effect.activity_id, "choice": effect.choice}
-            _upsert(AnswerCount, key, {"count": 1}, {"count": "{t}.count + 1"})
+            sql.upsert(AnswerCount, key, {"count": 1}, {"count": "{t}.count + 1"})
         elif isinstance(effect, Tally):
             key = {"program_id": program_id, "week": effect.week, "what": effect.what}
-            _upsert(WeekTally, key, {"count": 1}, {"count": "{t}.count + 1"})
+            sql.upsert(WeekTally, key, {"count": 1}, {"count": "{t}.count + 1"})
 
 
 def _active(effect: Active, program_id: int, enrollment_id: int) -> None:
@@ -158,35 +157,7 @@ def _active(effect: Active, program_id: int, enrollment_id: int) -> None:
         name = f"{effect.kind}_weeks"
         values[name] = bit
         changes[name] = f"{{t}}.{name} | excluded.{name}"
-    _upsert(Engagement, {"enrollment_id": enrollment_id}, values, changes)
-
-
-def _upsert(model, key: dict, values: dict, changes: dict, *, only_if: str = "") -> bool:
-    """Insert a row, or change the one with the same `key` (SQL in `changes`, `{t}` the table).
-
-    With `only_if`, an existing row changes only when that holds. Whether a row was written.
-    Column names here are the model's own, never input.
-    """
-    ops = connection.ops
-    table = ops.quote_name(model._meta.db_table)
-    row = key | values
-    fields = {name: model._meta.get_field(name) for name in row}
-    columns = ", ".join(ops.quote_name(f.column) for f in fields.values())
-    params = [f.get_db_prep_save(row[name], connection) for name, f in fields.items()]
-    conflict = ", ".join(ops.quote_name(model._meta.get_field(n).column) for n in key)
-    sets = ", ".join(
-        f"{ops.quote_name(model._meta.get_field(n).column)} = {sql.format(t=table)}"
-        for n, sql in changes.items()
-    )
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(params))})"  # noqa: S608
-        f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
-    )
-    if only_if:
-        sql += f" WHERE {only_if.format(t=table)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING 1", params)
-        return cursor.fetchone() is not None
+    sql.upsert(Engagement, {"enrollment_id": enrollment_id}, values, changes)
 
 
 # Rebuilt: every record's effects gathered in memory ------------------------------------------

@@ -1,0 +1,92 @@
+"""Raw SQL helpers: the one place for statements the ORM cannot say or pays too much for.
+
+Both build their statement from a model's own field and table names (never from input) and
+pass every value as a parameter, prepared by the field as the ORM would prepare it. The SQL
+is the same on SQLite and PostgreSQL.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):  # a reverse relation or a generic key: no column here
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(model: type[Model], name: str) -> str:
+    return connection.ops.quote_name(_field(model, name).column)
+
+
+def _prepared(model: type[Model], row: Mapping[str, Any]) -> list[Any]:
+    return [_field(model, name).get_db_prep_save(value, connection) for name, value in row.items()]
+
+
+def upsert(
+    model: type[Model],
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    changes: Mapping[str, str],
+    *,
+    only_if: str = "",
+) -> bool:
+    """Insert a row, or change the one with the same `key`: whether a row was written.
+
+    One INSERT … ON CONFLICT (key) DO UPDATE: one statement whether or not the row exists
+    yet, and safe against concurrent writers. `key` must be a unique constraint's fields.
+    `changes` gives each changed field's SQL, `{t}` standing for the table and `excluded.`
+    for the row that was to be inserted. With `only_if` (SQL, `{t}` as above), an existing
+    row changes only when that holds.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    row = {**key, **values}
+    params = _prepared(model, row)
+    columns = ", ".join(_column(model, name) for name in row)
+    conflict = ", ".join(_column(model, name) for name in key)
+    sets = ", ".join(
+        f"{_column(model, name)} = {sql.format(t=table)}" for name, sql in changes.items()
+    )
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(params))})"  # noqa: S608
+        f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    )
+    if only_if:
+        sql += f" WHERE {only_if.format(t=table)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING 1", params)
+        return cursor.fetchone() is not None
+
+
+def update(
+    model: type[Model],
+    where: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    extra: str = "",
+    params: Iterable[Any] = (),
+) -> int:
+    """UPDATE … SET values WHERE where [AND extra]: how many rows changed.
+
+    `where` compares fields for equality; `extra` is a further SQL condition with its own
+    `%s` parameters in `params` (datetimes adapted for the database). The same as a
+    queryset's `.filter(**where).update(**values)`, without the ORM's cost of building it,
+    for statements run for every message sent.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{_column(model, name)} = %s" for name in values)
+    conditions = [f"{_column(model, name)} = %s" for name in where] + ([extra] if extra else [])
+    extra_params = [
+        connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime) else p
+        for p in params
+    ]
+    sql = f"UPDATE {table} SET {sets} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    arguments = _prepared(model, values) + _prepared(model, where) + extra_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        return cursor.rowcount

@@ -1,0 +1,87 @@
+"""The raw SQL helpers (lib/sql.py), on whichever database the suite runs against."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from pocketmentor.insights.models import UnitProgress, WeekTally
+from pocketmentor.learning.models import Enrollment
+from pocketmentor.lib import sql
+from pocketmentor.nudges.models import Preference
+
+COUNT_UP = {"count": "{t}.count + 1"}
+
+
+def tally(program, week: int) -> bool:
+    key = {"program_id": program.pk, "week": week, "what": WeekTally.What.SHARED}
+    return sql.upsert(WeekTally, key, {"count": 1}, COUNT_UP)
+
+
+def test_upsert_inserts_a_missing_row_with_its_values(program):
+    assert tally(program, 2) is True
+
+    row = WeekTally.objects.get()
+    assert (row.program_id, row.week, row.what, row.count) == (program.pk, 2, "shared", 1)
+
+
+def test_upsert_changes_the_row_with_the_same_key_instead_of_adding_one(program):
+    for _ in range(3):
+        tally(program, 2)
+    tally(program, 3)
+
+    counts = dict(WeekTally.objects.values_list("week", "count"))
+    assert counts == {2: 3, 3: 1}
+
+
+def test_upsert_with_only_if_leaves_the_row_and_says_so_when_the_condition_fails(ann, program):
+    enrollment = Enrollment.objects.get(user=ann, program=program)
+    unit = program.units.first()
+    key = {"enrollment_id": enrollment.pk, "unit_id": unit.pk}
+
+    def step(bit: int) -> bool:
+        changes = {"steps": "{t}.steps | excluded.steps"}
+        only_if = "({t}.steps & excluded.steps) = 0"
+        return sql.upsert(UnitProgress, key, {"steps": bit}, changes, only_if=only_if)
+
+    assert step(1) is True
+    assert step(1) is False  # the bit is set already: nothing written
+    assert step(2) is True
+    assert UnitProgress.objects.get(**key).steps == 3
+
+
+def test_update_changes_only_the_matching_rows_and_counts_them(ann, bob):
+    Preference.objects.create(person=ann)
+    Preference.objects.create(person=bob, enabled=False)
+    moment = timezone.now()
+
+    changed = sql.update(Preference, {"enabled": True}, {"last_message_at": moment})
+
+    assert changed == 1
+    assert Preference.objects.get(person=ann).last_message_at == moment
+    assert Preference.objects.get(person=bob).last_message_at is None
+
+
+def test_update_with_extra_applies_the_sql_condition_with_a_datetime_parameter(ann, bob):
+    now = timezone.now()
+    Preference.objects.create(person=ann, last_message_at=now - dt.timedelta(hours=5))
+    Preference.objects.create(person=bob, last_message_at=now - dt.timedelta(minutes=5))
+    extra = "(last_message_at IS NULL OR last_message_at <= %s)"
+
+    changed = sql.update(
+        Preference,
+        {"enabled": True},
+        {"last_message_at": now},
+        extra=extra,
+        params=[now - dt.timedelta(hours=1)],
+    )
+
+    assert changed == 1
+    assert Preference.objects.get(person=ann).last_message_at == now
+    assert Preference.objects.get(person=bob).last_message_at == now - dt.timedelta(minutes=5)
+
+
+def test_update_matching_no_row_changes_nothing(ann):
+    Preference.objects.create(person=ann)
+
+    assert sql.update(Preference, {"person_id": ann.pk + 1000}, {"enabled": False}) == 0
+    assert Preference.objects.get(person=ann).enabled is True
