@@ -44,10 +44,11 @@ burst: $(VENV)/.installed  ## 200 answers at once, the database cut for 5 s mid-
 lighthouse: $(VENV)/.installed  ## Lighthouse scores of the running demo (start `make demo` first)
 	$(BIN)/pocketmentor lighthouse
 
-lint: $(VENV)/.installed  ## Lint, check formatting, the layers of imports and missing migrations
+lint: $(VENV)/.installed  ## Lint, check formatting, the layers of imports, types and missing migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DATA_DIR=$$(mktemp -d) $(BIN)/mypy
 	DATA_DIR=$$(mktemp -d) $(BIN)/pocketmentor makemigrations --check --dry-run
 
 format: $(VENV)/.installed

@@ -95,7 +95,7 @@ def headline(*, program: Program, points: list[Point], now: dt.datetime | None =
     this = points[-1] if points else None
     last = points[-2] if len(points) > 1 else None
     running = this is not None and program.week_at(now) == this.week
-    day = (now - program.opens_at(this.week)).days + 1 if running else 7
+    day = (now - program.opens_at(this.week)).days + 1 if running and this else 7
     return Headline(this=this, last=last, running=running, day=min(day, 7))
 
 
@@ -135,7 +135,7 @@ def by_department(*, program: Program, weeks: list[int], color: str) -> list[Row
 
 def by_group(*, program: Program, weeks: list[int], color: str, page: str | int = 1) -> Page:
     """A page of groups in natural order, each with its weeks: three queries."""
-    groups = sorted(
+    groups: list[tuple[int | None, str]] = sorted(
         Group.objects.filter(program=program).values_list("pk", "name"),
         key=lambda g: natural_key(g[1]),
     )

@@ -105,7 +105,7 @@ def unit_exists(*, program: Program, number: int) -> bool:
 
 class Share(NamedTuple):
     label: str
-    count: int
+    count: int  # type: ignore[assignment]  # the field the templates read, over tuple.count
     percent: int
     mine: bool
 
@@ -176,15 +176,16 @@ def _add_distributions(states: list[ActivityState]) -> None:
         cache.set_many({_poll_key(s.activity): cached[_poll_key(s.activity)] for s in missing},
                        POLL_CACHE_SECONDS)  # fmt: skip
     for state in states:
-        activity = state.activity
-        counted_at, counts = cached[_poll_key(activity)]
-        counts = Counter(counts)
-        if state.response.created_at > counted_at:  # answered after the count was made
-            mine = [state.response.value] if activity.is_scale else list(state.chosen)
+        activity, response = state.activity, state.response
+        if response is None:  # only answered polls come here
+            continue
+        counted_at, cached_counts = cached[_poll_key(activity)]
+        counts = Counter(cached_counts)
+        if response.created_at > counted_at:  # answered after the count was made
+            mine = [response.value] if activity.is_scale else list(state.chosen)
             counts.update((activity.id, k) for k in mine)
         if activity.is_scale:
-            mine = state.response.value
-            rows = [(str(v), counts[activity.id, v], v == mine) for v in activity.scale]
+            rows = [(str(v), counts[activity.id, v], v == response.value) for v in activity.scale]
         else:
             rows = [
                 (o.text, counts[activity.id, o.id], o.id in state.chosen)
@@ -206,13 +207,13 @@ def _count_answers(states: list[ActivityState]) -> Counter[tuple[int, int]]:
     choices = [s.activity for s in states if not s.activity.is_scale]
     counts: Counter[tuple[int, int]] = Counter()
     if scales:
-        rows = (
+        values = (
             Response.objects.filter(activity__in=scales)
             .values_list("activity_id", "value")
             .annotate(n=Count("id"))
             .order_by()
         )
-        counts.update({(a, v): n for a, v, n in rows})
+        counts.update({(a, v): n for a, v, n in values})
     if choices:
         rows = (
             Response.choices.through.objects.filter(option__activity__in=choices)

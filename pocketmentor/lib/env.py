@@ -183,7 +183,7 @@ def database_settings(url: str, **options: Any) -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"DATABASE_URL names no database; for example DATABASE_URL={DATABASE_EXAMPLE}."
         )
-    return config
+    return dict(config)
 
 
 def email_settings(url: str) -> dict[str, object]:

@@ -24,5 +24,5 @@ def after_response(response: HttpResponse, work: Callable, **arguments) -> HttpR
         finally:
             close()
 
-    response.close = closing
+    response.close = closing  # type: ignore[method-assign]  # the server calls it when done
     return response

@@ -23,7 +23,7 @@ def nudge_log(*, program: Program, state: str = "", page: int | str = 1) -> Page
         rows = rows.filter(state=state)
     page_obj = Paginator(rows, PER_PAGE).get_page(page)
     for nudge in page_obj:
-        nudge.reason = REASONS.get(nudge.error, nudge.error)
+        nudge.reason = REASONS.get(nudge.error, nudge.error)  # type: ignore[attr-defined]  # for the page
     return page_obj
 
 

@@ -50,12 +50,13 @@ def people_page(*, organization: Organization, query: str = "", page: Any = 1) -
             Q(user__name__icontains=query) | Q(user__email__icontains=query)
         )
     found = Paginator(memberships, PAGE_SIZE).get_page(page)
-    found.object_list = [_line(membership) for membership in found.object_list]
+    lines = [_line(membership) for membership in found.object_list]
+    found.object_list = lines  # type: ignore[assignment]  # the page shows lines, not rows
     return found
 
 
 def _line(membership: Membership) -> PersonLine:
-    here = membership.user.here
+    here = membership.user.here  # type: ignore[attr-defined]  # Prefetch(to_attr="here")
     groups = sorted({e.group.name for e in here if e.group}, key=natural_key)
     active = membership.user.is_active and (not here or any(e.is_active for e in here))
     return PersonLine(membership=membership, groups=groups, active=active)

@@ -200,7 +200,7 @@ def _activity_save(activity: Activity, spec: ActivitySpec, position: int) -> Act
 
 def _activity_retire(activity: Activity, now: dt.datetime, report: ImportReport) -> None:
     """Gone from the folder: deleted, or removed from the pages when it has answers."""
-    if activity.answers:
+    if activity.answers:  # type: ignore[attr-defined]  # annotated by the caller's query
         activity.removed_at = now
         activity.save(update_fields=["removed_at"])
         report.activities_removed += 1
@@ -219,7 +219,7 @@ def _options_sync(
         option.is_correct, option.feedback = spec.correct, spec.feedback
         option.save()
     for position, extra in enumerate(current[len(specs) :], start=len(specs) + 1):
-        if extra.chosen:
+        if extra.chosen:  # type: ignore[attr-defined]  # annotated by the caller's query
             # Option has no "removed" mark: deleting it would change the answers that chose it.
             extra.position = position
             extra.save(update_fields=["position"])

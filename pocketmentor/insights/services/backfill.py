@@ -1,5 +1,6 @@
 """Records for what happened before records were kept (the demo's history, an upgrade)."""
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -58,19 +59,21 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
     }
     mates = {e.user_id: e for e in enrollments.values()}
     in_program = {"response__enrollment__program": program}
-    chosen, feedback, reactions = defaultdict(list), defaultdict(list), defaultdict(list)
+    chosen: defaultdict[int, list[int]] = defaultdict(list)
+    feedback: defaultdict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
+    reactions: defaultdict[int, list[tuple[int, str, dt.datetime]]] = defaultdict(list)
     for response_id, option_id in Response.choices.through.objects.filter(**in_program).values_list(
         "response_id", "option_id"
     ):
         chosen[response_id].append(option_id)
-    for row in Feedback.objects.filter(**in_program).values_list(
+    for response_id, author_id, created_at in Feedback.objects.filter(**in_program).values_list(
         "response_id", "author_id", "created_at"
     ):
-        feedback[row[0]].append(row[1:])
-    for row in Reaction.objects.filter(**in_program).values_list(
+        feedback[response_id].append((author_id, created_at))
+    for response_id, user_id, kind, created_at in Reaction.objects.filter(**in_program).values_list(
         "response_id", "user_id", "kind", "created_at"
     ):
-        reactions[row[0]].append(row[1:])
+        reactions[response_id].append((user_id, kind, created_at))
     responses = (
         Response.objects.filter(enrollment__program=program)
         .order_by("created_at", "pk")

@@ -59,17 +59,18 @@ def figures_current(
     """
     now = now or timezone.now()
     state = ProgramInsight.objects.filter(program=program).first()
-    if schedule_moved(state, program):
+    if state is not None and schedule_moved(state, program):
         if rebuild and rollups_rebuild(program=program) is not None:
             return ProgramInsight.objects.get(program=program)
         return state
-    fresh = (
+    if (
         state is not None
         and state.refreshed_at is not None
         and now - state.refreshed_at < dt.timedelta(seconds=REFRESH_SECONDS)
         and program.week_at(state.refreshed_at) == program.week_at(now)
-    )
-    return state if fresh else figures_refresh(program=program, now=now)
+    ):
+        return state  # fresh
+    return figures_refresh(program=program, now=now)
 
 
 def figures_refresh(
@@ -174,10 +175,12 @@ def _week_figures(program: Program, roster: list[_Member], weeks: range) -> list
     low, high = weeks.start, weeks.stop - 1
     size = high + 2
 
-    def counts():
+    def counts() -> list[list[int]]:
         return [[0] * size, [0] * size]  # enrolled (as differences), active
 
-    total, by_group, by_department = counts(), defaultdict(counts), defaultdict(counts)
+    total = counts()
+    by_group: defaultdict[int | None, list[list[int]]] = defaultdict(counts)
+    by_department: defaultdict[str, list[list[int]]] = defaultdict(counts)
     for person in roster:
         first, last = max(low, person.first_week, 1), min(high, person.left_week - 1)
         if first > last:
@@ -273,7 +276,8 @@ def _write_fold(program: Program, fold: rollups.Fold) -> None:
     enrollments = set(Enrollment.objects.filter(program=program).values_list("pk", flat=True))
     units = set(Unit.objects.filter(program=program).values_list("pk", flat=True))
     existing = {e.pk: e for e in Engagement.objects.filter(program=program)}
-    changed, new = [], []
+    changed: list[Engagement] = []
+    new: list[Engagement] = []
     for pk in enrollments:
         person = fold.people.get(pk) or rollups.Person()
         row = existing.get(pk) or Engagement(enrollment_id=pk, program=program)

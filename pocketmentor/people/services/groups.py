@@ -29,7 +29,7 @@ class GroupStillInvited(Exception):
     for one group would silently become one for all.
     """
 
-    def __init__(self, seminars: list[Seminar]):
+    def __init__(self, seminars: Sequence[Seminar]):
         super().__init__(", ".join(s.title for s in seminars))
         self.seminars = seminars
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -55,7 +56,7 @@ def people_import(*, program: Program, people: PeopleFile, invite: bool = False)
     _enrollments_save(todo, program, _groups_ensure(program, plan.new_groups), now)
     organization = program.organization
     _send_on_commit(
-        [_invitation(user=p.user, organization=organization, programs=[program])
+        [_invitation(user=_account(p), organization=organization, programs=[program])
          for p in todo if p.invite]
     )  # fmt: skip
     return plan
@@ -77,12 +78,20 @@ def _users_save(todo: list[PersonPlan]) -> None:
     renamed = []
     for p in todo:
         for change in _changes(p, "name"):
-            p.user.name = change.value
-            renamed.append(p.user)
+            _account(p).name = change.value
+            renamed.append(_account(p))
     User.objects.bulk_update(renamed, ["name"], batch_size=BATCH)  # names differ one by one
-    languages = [(p.user.pk, c.value) for p in todo for c in _changes(p, "language")]
+    languages = [(_account(p).pk, c.value) for p in todo for c in _changes(p, "language")]
     _update_by_value(User, languages, "language")
-    _update_by_value(User, [(p.user.pk, True) for p in todo if p.activate_user], "is_active")
+    activated = [(_account(p).pk, True) for p in todo if p.activate_user]
+    _update_by_value(User, activated, "is_active")
+
+
+def _account(p: PersonPlan) -> User:
+    """The person's account: every person to save has one once `_users_save` made it."""
+    if p.user is None:
+        raise ValueError(f"No account for {p.row.email} yet")
+    return p.user
 
 
 def _memberships_save(todo: list[PersonPlan], organization: Organization, now) -> None:
@@ -98,10 +107,10 @@ def _memberships_save(todo: list[PersonPlan], organization: Organization, now) -
         if p.membership is None
     ]
     Membership.objects.bulk_create(fresh, batch_size=BATCH, ignore_conflicts=True)
-    known = [p for p in todo if p.membership is not None]
-    departments = [(p.membership.pk, c.value) for p in known for c in _changes(p, "department")]
+    known = [(p, p.membership) for p in todo if p.membership is not None]
+    departments = [(m.pk, c.value) for p, m in known for c in _changes(p, "department")]
     _update_by_value(Membership, departments, "department")
-    _update_by_value(Membership, [(p.membership.pk, now) for p in known if p.invite], "invited_at")
+    _update_by_value(Membership, [(m.pk, now) for p, m in known if p.invite], "invited_at")
 
 
 def _groups_ensure(program: Program, names: list[str]) -> dict[str, Group]:
@@ -139,7 +148,7 @@ def _changes(plan: PersonPlan, field: str) -> list:
     return [change for change in plan.changes if change.field == field]
 
 
-def _update_by_value(model, pairs: list[tuple[int, object]], field: str) -> None:
+def _update_by_value(model, pairs: Sequence[tuple[int, object]], field: str) -> None:
     """Set `field` row by row, in one UPDATE per distinct value (departments, groups, …).
 
     Much faster than bulk_update's CASE per row, and the queries grow with the number of
@@ -171,7 +180,7 @@ def person_invite(*, membership: Membership) -> None:
     )
     if not sent:
         membership.refresh_from_db(fields=["invited_at"])
-        again = timezone.localtime(membership.invited_at + INVITE_PAUSE)
+        again = timezone.localtime((membership.invited_at or now) + INVITE_PAUSE)
         raise InvitationRefused(
             _(
                 "%(name)s got an invitation less than 10 minutes ago. To protect their inbox, "
