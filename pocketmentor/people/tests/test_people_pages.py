@@ -319,3 +319,12 @@ def test_a_draft_program_does_not_invite_unless_asked(hr, program):
     page = upload(hr).content.decode()
     assert "Programmet er et utkast" in page
     assert 'name="invite" value="1">' in page  # not ticked
+
+
+def test_the_people_pager_keeps_the_search_on_every_page(admin_user, org, monkeypatch):
+    monkeypatch.setattr("pocketmentor.people.selectors.PAGE_SIZE", 2)
+    for n in range(3):
+        make_person(f"kari{n}@fjordvik.example", org=org, role="participant")
+    page = signed_in(admin_user).get("/studio/fjordvik/people/", {"q": "kari"}).content.decode()
+    assert 'href="?q=kari&amp;page=2">Neste →</a>' in page
+    assert "Side 1 av 2" in page

@@ -33,6 +33,7 @@ def people_list(request: HttpRequest, organization) -> HttpResponse:
         "org": organization,
         "page": people_page(organization=organization, query=query, page=request.GET.get("page")),
         "query": query,
+        "params": urlencode({"q": query}) if query else "",
         "is_admin": request.membership.role == Membership.Role.ADMIN,
     }
     if context["is_admin"]:
