@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from pocketmentor.lib.text import validate_one_line
 from pocketmentor.lib.video import video_for
 from pocketmentor.programs import media
-from pocketmentor.programs.authoring import available_templates
 from pocketmentor.programs.models import Activity, Card, Program, Unit
+from pocketmentor.programs.services import available_templates
 
 ZONES = ["Europe/Oslo", "Europe/Stockholm", "Europe/Copenhagen", "Europe/Helsinki",
          "Europe/London", "Europe/Berlin", "UTC"]  # fmt: skip

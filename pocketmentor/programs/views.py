@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pocketmentor.lib.views import reads_only
 from pocketmentor.orgs.permissions import AUTHORS, staff_page, studio_organizations
-from pocketmentor.programs import authoring, media
+from pocketmentor.programs import media
 from pocketmentor.programs.archive import extract_program, program_zip
 from pocketmentor.programs.forms import (
     ActivityForm,
@@ -27,7 +27,7 @@ from pocketmentor.programs.forms import (
 )
 from pocketmentor.programs.importer import ProgramFolderError
 from pocketmentor.programs.models import Activity, Card, Program, Unit
-from pocketmentor.programs.services import program_import
+from pocketmentor.programs.services import authoring, program_import
 
 GET_POST = ["GET", "POST"]
 UPLOAD_LIMIT = 5 * 1024 * 1024  # read before checking what is inside, so cap it first

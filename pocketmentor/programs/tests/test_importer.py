@@ -9,7 +9,6 @@ import time_machine
 from django.utils import translation
 
 from pocketmentor.conftest import NOW, START, answer
-from pocketmentor.programs import services
 from pocketmentor.programs.exporter import program_spec, write_program, write_spec
 from pocketmentor.programs.importer import (
     ActivitySpec,
@@ -19,7 +18,7 @@ from pocketmentor.programs.importer import (
     read_program,
 )
 from pocketmentor.programs.models import Activity, Program
-from pocketmentor.programs.services import LIBRARY, program_import
+from pocketmentor.programs.services import LIBRARY, folders, program_import
 
 
 @pytest.fixture(autouse=True)
@@ -480,7 +479,7 @@ def test_every_problem_in_every_file_is_listed_file_by_file(tmp_path):
     ]
 
 
-# Importing into the database: services.program_import
+# Importing into the database: services.folders.program_import
 
 
 @pytest.fixture
@@ -690,7 +689,7 @@ def test_a_failure_halfway_rolls_back_everything(program, folder, org, monkeypat
         if unit.number == 3:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_cards_replace", broken)
+    monkeypatch.setattr(folders, "_cards_replace", broken)
     with pytest.raises(RuntimeError):
         program_import(organization=org, folder=folder)
     assert program_spec(Program.objects.get(pk=program.pk)) == before

@@ -1,4 +1,4 @@
-"""Writes of program content."""
+"""Programs as folders: importing one into an organization, and writing one out."""
 
 import datetime as dt
 from pathlib import Path
@@ -21,7 +21,7 @@ from pocketmentor.programs.importer import (
 )
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
 
-LIBRARY = Path(__file__).resolve().parent / "library"
+LIBRARY = Path(__file__).resolve().parent.parent / "library"
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
-from pocketmentor.programs.services import LIBRARY, program_import
+from pocketmentor.programs.services.folders import LIBRARY, program_import
 
 TEMPLATES = {
     "leadership/en": "Leadership between seminars (8 weeks, English)",
@@ -158,7 +159,7 @@ def card_delete(*, card: Card) -> None:
 
 @transaction.atomic
 def activity_save(
-    *, unit: Unit, activity: Activity | None = None, options: list[dict] = (), **fields
+    *, unit: Unit, activity: Activity | None = None, options: Sequence[dict] = (), **fields
 ) -> Activity:
     """Add an activity or change one; options are matched by position so answers stay put."""
     if activity is None:
@@ -191,10 +192,12 @@ def activity_remove(*, activity: Activity) -> None:
 @transaction.atomic
 def item_move(*, item: Card | Activity, step: int) -> None:
     """Swap a card or activity with its neighbour in the unit."""
-    siblings = type(item).objects.filter(unit=item.unit)
+    siblings: QuerySet[Card] | QuerySet[Activity]
     if isinstance(item, Activity):
-        siblings = siblings.filter(removed_at__isnull=True)
-    ordered = list(siblings.order_by("position", "pk"))
+        siblings = Activity.objects.filter(unit=item.unit, removed_at__isnull=True)
+    else:
+        siblings = Card.objects.filter(unit=item.unit)
+    ordered: list[Card | Activity] = list(siblings.order_by("position", "pk"))
     index = ordered.index(item)
     if not 0 <= index + step < len(ordered):
         return
