@@ -21,7 +21,7 @@ urlpatterns = [
     path("me/", include("pocketmentor.privacy.urls")),
     path("", include(account_urls.oidc_urlpatterns)),  # OpenID Connect, only when configured
     path("", include("pocketmentor.accounts.urls")),
-    path("webauthn/", include("pocketmentor.accounts.passkeys")),
+    path("webauthn/", include((account_urls.passkey_urlpatterns, "otp_webauthn"))),
     path("", include((people_urls.calendar_urlpatterns, "seminars"))),
 ]
 

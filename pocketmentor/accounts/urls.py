@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from django_otp_webauthn import views as webauthn_views
 
-from pocketmentor.accounts import two_factor_views, views
+from pocketmentor.accounts import passkeys, two_factor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -40,3 +42,34 @@ def _oidc_patterns() -> list:
 
 # Included at the site's root: mozilla-django-oidc reverses its URL names without a namespace.
 oidc_urlpatterns = _oidc_patterns()
+
+
+# Passkeys (passkeys.py): django-otp-webauthn's ceremonies, included at `/webauthn/` under the
+# namespace its scripts look for.
+passkey_urlpatterns = [
+    path(
+        "registration/begin/",
+        webauthn_views.BeginCredentialRegistrationView.as_view(),
+        name="credential-registration-begin",
+    ),
+    path(
+        "registration/complete/",
+        passkeys.RegistrationComplete.as_view(),
+        name="credential-registration-complete",
+    ),
+    path(
+        "authentication/begin/",
+        webauthn_views.BeginCredentialAuthenticationView.as_view(),
+        name="credential-authentication-begin",
+    ),
+    path(
+        "authentication/complete/",
+        passkeys.AuthenticationComplete.as_view(),
+        name="credential-authentication-complete",
+    ),
+    path(
+        "jsi18n/",
+        JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+        name="js-i18n-catalog",
+    ),
+]

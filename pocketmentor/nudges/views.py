@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,17 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pocketmentor.nudges import selectors
+from pocketmentor.nudges import selectors, services
 from pocketmentor.nudges.channels import push_configured, push_endpoint_allowed
 from pocketmentor.nudges.forms import PreferenceForm, RulesForm
 from pocketmentor.nudges.models import Nudge, NudgeRules, PushSubscription
-from pocketmentor.nudges.preferences import (
-    person_from_token,
-    preference_for,
-    preference_token,
-    preference_update,
-    unsubscribe,
-)
+from pocketmentor.nudges.preferences import person_from_token, preference_token
 from pocketmentor.nudges.rules import rules_for
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
@@ -52,9 +45,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     person, org = _person_page(request, token)
     if person is None:
         return render(request, "nudges/link_broken.html", status=404)
-    form = PreferenceForm(request.POST or None, instance=preference_for(person))
+    form = PreferenceForm(request.POST or None, instance=services.preference_for(person))
     if request.method == "POST" and form.is_valid():
-        preference_update(person=person, **form.cleaned_data)
+        services.preference_update(person=person, **form.cleaned_data)
         messages.success(request, _("Your choices are saved."))
         return redirect("nudges:preferences", token)
     context = {
@@ -84,7 +77,7 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if person is None:
         return render(request, "nudges/link_broken.html", status=404)
     if request.method == "POST":
-        unsubscribe(person=person)
+        services.unsubscribe(person=person)
         return render(request, "nudges/unsubscribed.html", {"org": org, "token": token})
     return render(request, "nudges/unsubscribe.html", {"org": org, "token": token})
 
@@ -120,18 +113,9 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
     subscription = _subscription(request)
     if subscription is None:
         return JsonResponse({"error": "not a push subscription"}, status=400)
-    with transaction.atomic():
-        PushSubscription.objects.update_or_create(
-            endpoint=subscription["endpoint"],
-            defaults={
-                "person": request.user,
-                "p256dh": subscription["p256dh"],
-                "auth": subscription["auth"],
-                "user_agent": request.headers.get("user-agent", "")[:300],
-            },
-        )
-        if not preference_for(request.user).push:
-            preference_update(person=request.user, push=True)
+    services.push_subscription_save(
+        person=request.user, user_agent=request.headers.get("user-agent", ""), **subscription
+    )
     return JsonResponse({"ok": True}, status=201)
 
 
@@ -143,7 +127,7 @@ def push_unsubscribe(request: HttpRequest) -> JsonResponse:
         endpoint = json.loads(request.body)["endpoint"]
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": "no endpoint"}, status=400)
-    PushSubscription.objects.filter(person=request.user, endpoint=endpoint).delete()
+    services.push_subscription_delete(person=request.user, endpoint=endpoint)
     return JsonResponse({"ok": True})
 
 
@@ -194,7 +178,7 @@ def program_page(request: HttpRequest, organization, program) -> HttpResponse:
 def program_rules(request: HttpRequest, organization, program) -> HttpResponse:
     page = reverse("nudges:program", args=[organization.slug, program.slug])
     if request.POST.get("inherit"):
-        NudgeRules.objects.filter(program=program).delete()
+        services.rules_inherit(program=program)
         messages.success(request, _("The program follows the organization's rules."))
         return redirect(page)
     instance = NudgeRules.objects.filter(program=program).first()
@@ -205,7 +189,7 @@ def program_rules(request: HttpRequest, organization, program) -> HttpResponse:
     form = RulesForm(request.POST, instance=instance)
     if not form.is_valid():
         return _rules_page(request, organization, program, form, status=400)
-    form.save()
+    services.rules_save(rules=instance, **form.cleaned_data)
     messages.success(request, _("The rules are saved. Messages not sent yet follow them."))
     return redirect(page)
 
@@ -220,9 +204,10 @@ def organization_page(request: HttpRequest, organization) -> HttpResponse:
 @require_POST
 @staff_page(ADMINS)
 def organization_rules(request: HttpRequest, organization) -> HttpResponse:
-    form = RulesForm(request.POST, instance=_org_rules(organization))
+    instance = _org_rules(organization)
+    form = RulesForm(request.POST, instance=instance)
     if not form.is_valid():
         return _rules_page(request, organization, None, form, status=400)
-    form.save()
+    services.rules_save(rules=instance, **form.cleaned_data)
     messages.success(request, _("The rules are saved. Messages not sent yet follow them."))
     return redirect("nudges:organization", organization.slug)
