@@ -144,3 +144,72 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind}"
+
+
+class RecallCard(models.Model):
+    """When a key point comes back to a participant: FSRS's card state, one per question.
+
+    Made when the participant first answers an activity of the question's unit, due when the
+    next week opens; each recall answer schedules the next one (`services.recall_answer`).
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="recall")
+    question = models.ForeignKey(
+        "programs.RecallQuestion", on_delete=models.CASCADE, related_name="cards"
+    )
+    due = models.DateTimeField(_("due"))
+    # FSRS's state: 1 learning, 2 review, 3 relearning; stability and difficulty are
+    # unknown until the first review.
+    state = models.PositiveSmallIntegerField(default=1)
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    last_review = models.DateTimeField(null=True, blank=True)
+    reps = models.PositiveSmallIntegerField(_("recalls"), default=0)
+    last_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # 1 again … 4 easy
+
+    class Meta:
+        verbose_name = _("recall card")
+        verbose_name_plural = _("recall cards")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "question"], name="one_recall_card")
+        ]
+        indexes = [models.Index(fields=["enrollment", "due"], name="learning_recall_due")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} · {self.question_id} due {self.due:%Y-%m-%d}"
+
+
+class RecallAnswer(models.Model):
+    """One recall of a key point: how it went, and which recall of it it was (1, 2, ...)."""
+
+    class Rating(models.IntegerChoices):  # FSRS's four ratings, in its numbers
+        AGAIN = 1, _("I had forgotten")
+        HARD = 2, _("With some effort")
+        GOOD = 3, _("I remembered")
+        EASY = 4, _("Easily")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="recall_answers"
+    )
+    question = models.ForeignKey(
+        "programs.RecallQuestion", on_delete=models.CASCADE, related_name="answers"
+    )
+    key = models.UUIDField(_("idempotency key"), unique=True, default=uuid.uuid4)
+    repetition = models.PositiveSmallIntegerField(_("recall"))
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
+    remembered = models.BooleanField(_("remembered"))
+    due = models.DateTimeField(_("next due"))  # what this answer scheduled
+    created_at = models.DateTimeField(_("done"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recall answer")
+        verbose_name_plural = _("recall answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "question", "repetition"], name="one_answer_per_recall"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} · {self.question_id} #{self.repetition}"

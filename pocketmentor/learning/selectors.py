@@ -12,10 +12,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from pocketmentor.learning.models import Enrollment, Feedback, Response, Supporter
+from pocketmentor.learning.models import Enrollment, Feedback, RecallCard, Response, Supporter
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.orgs.permissions import AUTHORS
-from pocketmentor.programs.models import Activity, Program, Seminar, Unit
+from pocketmentor.programs.models import Activity, Option, Program, RecallQuestion, Seminar, Unit
 
 
 def _feedback() -> Prefetch:
@@ -402,3 +402,71 @@ def may_reply(*, user, response: Response) -> bool:
     if response.visibility == Visibility.SUPPORTERS:
         return Supporter.objects.filter(user=user, enrollment=response.enrollment_id).exists()
     return False
+
+
+# Spaced recall: the key points due this week (learning/services.py schedules them)
+
+RECALL_SHOWN = 3  # key points at the top of *this week*, at most
+
+
+@dataclass
+class RecallItem:
+    card: RecallCard
+    question: RecallQuestion
+    done: bool  # answered this week
+
+    @property
+    def remembered(self) -> bool:
+        return self.done and (self.card.last_rating or 0) >= 3
+
+    @property
+    def right_options(self) -> list[Option]:
+        activity = self.question.activity
+        return [o for o in activity.options.all() if o.is_correct] if activity else []
+
+
+def _recall_cards(enrollment: Enrollment, moment: dt.datetime) -> QuerySet:
+    program = enrollment.program
+    week = program.week_at(moment)
+    opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
+    due = Q(due__lt=next_opens) & (Q(last_review__isnull=True) | Q(last_review__lt=opened))
+    return RecallCard.objects.filter(
+        due | Q(last_review__gte=opened),
+        enrollment=enrollment,
+        question__unit__published_at__isnull=False,
+        question__unit__number__lt=week,
+    ).exclude(question__activity__removed_at__isnull=False)
+
+
+def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
+    """Up to three key points due this week, or answered this week: one query, two with quizzes.
+
+    Shown in the order of the program, so that an answered one stays where it was.
+    """
+    now = timezone.now()
+    cards = list(
+        _recall_cards(enrollment, now)
+        .select_related("question__activity")
+        .prefetch_related(
+            Prefetch("question__activity__options", Option.objects.order_by("position"))
+        )
+        .order_by("question__unit__number", "question__position", "question_id")[:RECALL_SHOWN]
+    )
+    opened = enrollment.program.opens_at(enrollment.program.week_at(now))
+    return [
+        RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened)
+        for c in cards
+    ]
+
+
+def recall_due_count(*, enrollment: Enrollment, moment: dt.datetime) -> int:
+    """How many key points are due in the week under way at `moment`, at most three."""
+    program = enrollment.program
+    week = program.week_at(moment)
+    opened = program.opens_at(week)
+    return min(
+        RECALL_SHOWN,
+        _recall_cards(enrollment, moment)
+        .filter(Q(last_review__isnull=True) | Q(last_review__lt=opened))
+        .count(),
+    )

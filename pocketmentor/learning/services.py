@@ -1,8 +1,10 @@
 """Writes of the participant app: each state change is one function here."""
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 
+import fsrs
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -11,8 +13,16 @@ from django.utils import timezone, translation
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import login_link_url, person_language
 from pocketmentor.learning import pages, signals
-from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
-from pocketmentor.programs.models import Activity
+from pocketmentor.learning.models import (
+    Enrollment,
+    Feedback,
+    Reaction,
+    RecallAnswer,
+    RecallCard,
+    Response,
+    Supporter,
+)
+from pocketmentor.programs.models import Activity, Program, RecallQuestion
 
 
 class KeyConflict(Exception):
@@ -84,6 +94,7 @@ def response_record(
         else:
             if option_ids:
                 response.choices.set(option_ids)
+            recall_cards_start(enrollment=enrollment, unit_id=activity.unit_id)
             signals.response_recorded.send(Response, response=response, option_ids=option_ids)
             pages.touch(enrollment_id=enrollment.pk)
             return response, True
@@ -178,3 +189,122 @@ def _supporter_mail(supporter: Supporter) -> None:
 @transaction.atomic
 def supporter_remove(*, supporter: Supporter) -> None:
     supporter.delete()
+
+
+# Spaced recall --------------------------------------------------------------------------------
+#
+# A unit's key points (programs.RecallQuestion) come back to each participant who did something
+# in the unit, first in the week after the unit's week, then as FSRS schedules them from each
+# answer. The scheduler works in days, with no learning steps of minutes: a participant sees
+# what is due in the week under way (selectors.recall_items), so a point due on Thursday is
+# asked when they next open the week, and at most once a week.
+
+SCHEDULER = fsrs.Scheduler(
+    learning_steps=(), relearning_steps=(), maximum_interval=365, enable_fuzzing=False
+)
+Rating = RecallAnswer.Rating
+
+
+class RecallNotDue(Exception):
+    """The key point is not due this week (answered this week already, or not yet due)."""
+
+
+def recall_cards_start(*, enrollment: Enrollment, unit_id: int) -> None:
+    """The participant did something in a unit: its key points come back the week after."""
+    questions = list(
+        RecallQuestion.objects.filter(unit_id=unit_id).values_list("pk", "unit__number")
+    )
+    if not questions:
+        return
+    due = enrollment.program.opens_at(questions[0][1] + 1)
+    RecallCard.objects.bulk_create(
+        [RecallCard(enrollment=enrollment, question_id=pk, due=due) for pk, _ in questions],
+        ignore_conflicts=True,
+    )
+
+
+def recall_week(program: Program, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """When the program week under way at `moment` opened, and when the next one opens."""
+    week = program.week_at(moment)
+    return program.opens_at(week), program.opens_at(week + 1)
+
+
+def recall_is_due(card: RecallCard, program: Program, moment: dt.datetime) -> bool:
+    """Due in the week under way, and not answered in it yet."""
+    opened, next_opens = recall_week(program, moment)
+    if program.week_at(moment) < 1:
+        return False
+    return card.due < next_opens and (card.last_review is None or card.last_review < opened)
+
+
+def fsrs_card(card: RecallCard) -> fsrs.Card:
+    return fsrs.Card(
+        card_id=card.pk,
+        state=fsrs.State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due.astimezone(dt.UTC),
+        last_review=card.last_review.astimezone(dt.UTC) if card.last_review else None,
+    )
+
+
+@transaction.atomic
+def recall_answer(
+    *,
+    enrollment: Enrollment,
+    question: RecallQuestion,
+    key: uuid.UUID,
+    rating: int | None = None,
+    option_ids: Iterable[int] = (),
+) -> tuple[RecallAnswer, bool]:
+    """Store a recall and schedule the next one with FSRS; a replayed key changes nothing.
+
+    A quiz used for recall is rated by the answer: right is Good, wrong is Again; a prompt is
+    rated by the participant (Again, Hard, Good, Easy). Returns the answer and whether this
+    call stored it; raises `RecallNotDue` when the point is not due this week, `KeyConflict`
+    when the key belongs to another answer.
+    """
+    replayed = RecallAnswer.objects.filter(key=key).first()
+    if replayed is not None:
+        if (replayed.enrollment_id, replayed.question_id) != (enrollment.pk, question.pk):
+            raise KeyConflict(key)
+        return replayed, False
+    card = (
+        RecallCard.objects.select_for_update()
+        .filter(enrollment=enrollment, question=question)
+        .first()
+    )
+    now = timezone.now()
+    if card is None or not recall_is_due(card, enrollment.program, now):
+        raise RecallNotDue(question.pk)
+    if question.activity is not None:
+        right = {o.pk for o in question.activity.options.all() if o.is_correct}
+        remembered = bool(right) and set(option_ids) == right
+        rating = Rating.GOOD if remembered else Rating.AGAIN
+    elif rating not in Rating.values:
+        raise ValueError(f"rating {rating!r}")
+    else:
+        remembered = rating >= Rating.GOOD
+    reviewed, _log = SCHEDULER.review_card(
+        fsrs_card(card), fsrs.Rating(rating), review_datetime=now.astimezone(dt.UTC)
+    )
+    card.state, card.step = int(reviewed.state), reviewed.step
+    card.stability, card.difficulty = reviewed.stability, reviewed.difficulty
+    card.due, card.last_review = reviewed.due, now
+    card.reps += 1
+    card.last_rating = rating
+    card.save()
+    answer = RecallAnswer.objects.create(
+        enrollment=enrollment,
+        question=question,
+        key=key,
+        repetition=card.reps,
+        rating=rating,
+        remembered=remembered,
+        due=card.due,
+        created_at=now,
+    )
+    signals.recall_answered.send(RecallAnswer, answer=answer)
+    pages.touch(enrollment_id=enrollment.pk)
+    return answer, True

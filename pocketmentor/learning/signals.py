@@ -18,3 +18,5 @@ reaction_given = Signal()
 unit_opened = Signal()
 # A participant reached the end of a unit's cards (`enrollment`, `unit`), once per session.
 cards_read = Signal()
+# A participant recalled a key point: `answer` (a RecallAnswer, with its repetition).
+recall_answered = Signal()

@@ -276,3 +276,46 @@ class SeminarUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seminar} · {self.unit} ({self.get_kind_display()})"
+
+
+class RecallQuestion(models.Model):
+    """A unit's key point that comes back to each participant later, spaced by FSRS.
+
+    Either a quiz of the unit used again (`activity`), answered right or wrong, or a short
+    prompt whose answer is revealed after the participant has thought, then rated by them.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="recall_questions")
+    position = models.PositiveSmallIntegerField(_("position"))
+    activity = models.OneToOneField(
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recall",
+        verbose_name=_("quiz"),
+    )
+    prompt = models.TextField(_("question"), blank=True, help_text=_("Markdown."))
+    answer = models.TextField(_("answer"), blank=True, help_text=_("Markdown."))
+
+    class Meta:
+        verbose_name = _("recall question")
+        verbose_name_plural = _("recall questions")
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(activity__isnull=False) | ~models.Q(prompt=""),
+                name="recall_quiz_or_prompt",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question_text[:60]
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.activity_id is not None
+
+    @property
+    def question_text(self) -> str:
+        return self.activity.prompt if self.activity is not None else self.prompt
