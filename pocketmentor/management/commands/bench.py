@@ -13,7 +13,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import setup_test_environment
 
-from pocketmentor.bench import Figure, burst, dashboard, fanout, generate, load, pages, people
+from pocketmentor.bench import (
+    Figure,
+    burst,
+    dashboard,
+    fanout,
+    generate,
+    load,
+    monday,
+    pages,
+    people,
+)
 from pocketmentor.bench.database import bench_database
 from pocketmentor.demo import demo_people
 from pocketmentor.programs.models import Program
@@ -37,24 +47,45 @@ class Command(BaseCommand):
             action="store_true",
             help="only the burst: 200 answers at once, the database cut for 5 s (PostgreSQL)",
         )
+        parser.add_argument(
+            "--monday",
+            action="store_true",
+            help="only the data and Monday morning: first views after a restart, rotation",
+        )
 
-    def handle(self, *args, size: str, duration: int, no_load: bool, burst: bool, **options):
+    def handle(
+        self, *args, size: str, duration: int, no_load: bool, burst: bool, monday: bool, **options
+    ):
         if burst:
             self._burst()
             return
-        if not no_load:
+        if not no_load and not monday:
             load.require_wrk()  # before minutes of data generation, not after
         setup_test_environment()
         for name in SIZES if size == "all" else [size]:
-            self._size(name, duration=duration, with_load=not no_load)
+            self._size(name, duration=duration, with_load=not no_load, only_monday=monday)
 
-    def _size(self, size: str, *, duration: int, with_load: bool) -> None:
+    def _size(self, size: str, *, duration: int, with_load: bool, only_monday: bool) -> None:
         with (
             tempfile.TemporaryDirectory(prefix="pocketmentor-bench-") as folder,
             bench_database(Path(folder)) as database_url,
         ):
             self._progress(f"{size} on {connection.vendor}: generating data")
             self._emit(generate.seed(size), size)
+            if with_load:
+                self._progress(f"{size}: Monday morning")
+                self._emit(
+                    monday.measure(
+                        size=size,
+                        database_url=database_url,
+                        folder=Path(folder),
+                        progress=lambda text: self._progress(f"{size}: {text}"),
+                        seconds=duration,
+                    ),
+                    size,
+                )
+            if only_monday:
+                return
             self._progress(f"{size}: measuring pages")
             self._emit(pages.measure(), size)
             if size == "municipality":  # the national data has no learning records (yet)

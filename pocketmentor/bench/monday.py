@@ -1,0 +1,232 @@
+"""Monday morning: many distinct participants open this week once, right after a restart.
+
+The load run (`load.py`) measures kept pages, as a participant who comes back sees them. The
+morning a week opens is made of first views instead: each participant's page rendered for
+the first time, with the writes a first view makes. Here a freshly started server (kept
+pages forgotten) gets one request of *this week* from each of `FIRST` distinct signed-in
+participants, once over one connection and once over `CONNECTIONS`; then the same server
+serves `ROTATION[size]` participants in turn, twice round, and the second round is compared
+with the kept pages of the first `FIRST` (the share of the kept-page rate that rotation keeps).
+
+Next to requests per second, each figure has the server's CPU time per request: the user and
+system time of the server's processes (master and workers, from /proc) over the run, divided
+by the requests. That figure changes least when other work shares the machine. The database
+server's CPU (PostgreSQL) is not counted in it. `monday.load_average` is the machine's load
+(one minute) when the runs began.
+"""
+
+import datetime as dt
+import http.client
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.cache import caches
+from django.db.models import Max
+from django.middleware.csrf import _get_new_csrf_string
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from pocketmentor.accounts.models import Session, User
+from pocketmentor.accounts.sessions import SessionStore
+from pocketmentor.bench import Figure
+from pocketmentor.bench.load import Server, manage, serve, server_env
+from pocketmentor.bench.pages import participants, program_path
+from pocketmentor.learning.models import Enrollment
+from pocketmentor.orgs.models import Membership
+
+FIRST = 250  # distinct participants of a first-view run
+CONNECTIONS = 10
+ROTATION = {"municipality": 2_500, "national": 25_000}
+BACKEND = "pocketmentor.accounts.backends.LinkBackend"  # as a sign-in link signs them in
+TIMEOUT = 30  # seconds for one request
+
+
+def measure(
+    *,
+    size: str,
+    database_url: str,
+    folder: Path,
+    progress: Callable[[str], None],
+    first: int = FIRST,
+    rotation: int | None = None,
+    seconds: float = 10,
+) -> list[Figure]:
+    """The figures; the kept and rotating rounds stop after `seconds` (first views do not)."""
+    rotation = rotation or ROTATION[size]
+    progress(f"monday: signing in {rotation:,} participants")
+    enrollments = enough_participants(rotation)
+    cookies = sign_in([e.user for e in enrollments])
+    path = program_path(enrollments[0])
+    env = server_env(database_url, folder)
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    workers = int(os.environ.get("WEB_WORKERS", os.cpu_count() or 1))
+    figures = [Figure("monday.load_average", round(os.getloadavg()[0], 2), "load")]
+    # Two groups of distinct participants, so that each run's views are first views.
+    ones, others = cookies[-first:], cookies[-2 * first : -first]
+    progress(f"monday: {first} first views over one connection after a restart")
+    forget_kept_pages()
+    with serve(env, workers, folder) as server:
+        figures += run(server, path, ones, 1, "monday.first-views.sequential")
+    progress(f"monday: {first} first views over {CONNECTIONS} connections after a restart")
+    forget_kept_pages()
+    with serve(env, workers, folder) as server:
+        figures += run(server, path, others, CONNECTIONS, "monday.first-views.c10")
+        progress(f"monday: the same {first} again, kept, for {seconds:g} s at most")
+        kept = run(server, path, others * 20, CONNECTIONS, "monday.kept", seconds=seconds)
+        figures += kept
+        progress(f"monday: {rotation:,} participants in turn: once round, then {seconds:g} s")
+        run(server, path, cookies, CONNECTIONS, "monday.rotation-warm")
+        rotating = run(
+            server, path, cookies, CONNECTIONS, f"monday.rotation-{rotation}", seconds=seconds
+        )
+        figures += rotating
+    # The share of the kept-page rate that rotation keeps: by requests/s, and by CPU time
+    # per request (a rate the server's cores could reach, less disturbed by other work).
+    (rps, cpu), (rps_kept, cpu_kept) = (f.value for f in rotating[:2]), (f.value for f in kept[:2])
+    name = f"monday.rotation-{rotation}"
+    figures.append(Figure(f"{name}.kept_share", round(100 * rps / max(rps_kept, 0.1)), "%"))
+    figures.append(Figure(f"{name}.kept_share_cpu", round(100 * cpu_kept / max(cpu, 0.01)), "%"))
+    figures.append(Figure("monday.load_average_after", round(os.getloadavg()[0], 2), "load"))
+    return figures
+
+
+def enough_participants(count: int) -> list[Enrollment]:
+    """At least `count` participants in the first participant's program: more are enrolled."""
+    enrollments = participants(count)
+    missing = count - len(enrollments)
+    if missing > 0:
+        program = enrollments[0].program
+        groups = list(program.groups.order_by("pk"))
+        start = (User.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        users = User.objects.bulk_create(
+            User(email=f"monday{start + n}@bench.example", name=f"Monday {n + 1}")
+            for n in range(missing)
+        )
+        Membership.objects.bulk_create(
+            Membership(organization=program.organization, user=u, role=Membership.Role.PARTICIPANT)
+            for u in users
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(program=program, user=u, group=groups[n % len(groups)] if groups else None)
+            for n, u in enumerate(users)
+        )
+        enrollments = participants(count)
+    return enrollments
+
+
+def sign_in(users: list[User]) -> list[str]:
+    """A session for each person, as a sign-in link leaves it; their phones' Cookie headers.
+
+    Written in bulk rather than through a sign-in each: nothing of the page is viewed yet.
+    """
+    codec = SessionStore()
+    expires = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    sessions, cookies = [], []
+    for user in users:
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: BACKEND,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        sessions.append(
+            Session(
+                session_key=key, session_data=codec.encode(data), expire_date=expires, user=user
+            )
+        )
+        csrf = _get_new_csrf_string()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={csrf}")
+    Session.objects.bulk_create(sessions, batch_size=500)
+    return cookies
+
+
+def forget_kept_pages() -> None:
+    """A restart forgets the kept pages of a process; those kept in Redis are forgotten here."""
+    caches["pages"].clear()
+
+
+def run(
+    server: Server,
+    path: str,
+    cookies: list[str],
+    connections: int,
+    name: str,
+    *,
+    seconds: float | None = None,
+) -> list[Figure]:
+    """One request of `path` for each Cookie header in turn, over `connections` keep-alive
+    connections; no new request after `seconds`, when given."""
+    turn = iter(range(len(cookies)))
+    lock = threading.Lock()
+    errors, done = [0], [0]
+    deadline = time.monotonic() + seconds if seconds else None
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT)
+        try:
+            while True:
+                with lock:
+                    late = deadline is not None and time.monotonic() > deadline
+                    n = None if late else next(turn, None)
+                if n is None:
+                    return
+                headers = {"Cookie": cookies[n], "Accept-Encoding": "gzip"}
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    with lock:
+                        done[0] += 1
+                    if response.status != 200:
+                        errors[0] += 1
+                except (OSError, http.client.HTTPException):
+                    errors[0] += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT)
+        finally:
+            conn.close()
+
+    cpu = server_cpu_seconds(server.pid)
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()  # each request is bounded by TIMEOUT
+    elapsed = time.perf_counter() - started
+    cpu = server_cpu_seconds(server.pid) - cpu
+    requests = max(1, done[0] + errors[0])
+    return [
+        Figure(f"{name}.rps", round(requests / elapsed, 1), "requests/s"),
+        Figure(f"{name}.cpu_ms", round(cpu * 1000 / requests, 2), "ms/request"),
+        Figure(f"{name}.errors", errors[0], "requests"),
+    ]
+
+
+def server_cpu_seconds(master: int) -> float:
+    """User and system CPU time of the server's master and all its descendants, in seconds."""
+    stats = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                # The command may contain spaces or parentheses: the fields follow the last ")".
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            stats[int(proc.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    family, total = {master}, 0
+    grew = True
+    while grew:
+        grew = False
+        for pid, (parent, _) in stats.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                grew = True
+    total = sum(ticks for pid, (_, ticks) in stats.items() if pid in family)
+    return total / os.sysconf("SC_CLK_TCK")
