@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self) -> None:
-        from pocketmentor.audit import signals  # noqa: F401 - sign-ins and lockouts
+        from pocketmentor.audit import jobs, signals  # noqa: F401 - pruning; sign-ins and lockouts

@@ -7,5 +7,6 @@ class Config(AppConfig):
 
     def ready(self):
         # What this app keeps about a person, for the privacy package's export and erasure.
+        import pocketmentor.nudges.jobs  # noqa: F401 - its periodic jobs, for the worker
         import pocketmentor.nudges.privacy  # noqa: F401
         import pocketmentor.nudges.receivers  # noqa: F401

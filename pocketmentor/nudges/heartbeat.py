@@ -7,20 +7,20 @@ has finished a round for QUIET_AFTER, `/readyz`, and `/metrics`.
 import datetime as dt
 import os
 import socket
-from collections import Counter
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from pocketmentor.lib.schedule import done
 from pocketmentor.nudges.models import WorkerHeartbeat
 
 QUIET_AFTER = dt.timedelta(minutes=10)
 FORGET_AFTER = dt.timedelta(days=7)  # a stopped worker's row, then, is only clutter
 
-# What this process has done since it started; tasks add to it as they run (tasks.py,
-# worker.py), in this process whichever queue handed them over.
-done: Counter = Counter()
+# What this process has done since it started (`done`, in lib/schedule.py): the tasks add
+# to it as they run (dispatch.py), in this process whichever queue handed them over, and so
+# do periodic jobs (insights/jobs.py: records forwarded).
 
 
 @transaction.atomic

@@ -1,13 +1,13 @@
-"""`pocketmentor worker`: plan, enqueue the sending of what is due, and run the tasks.
+"""`pocketmentor worker`: run the periodic jobs, enqueue the sending of what is due, run the tasks.
 
-Each round: plan (about once a minute), drop what is too late, enqueue one `deliver_due` task
-per batch of due rows, then run the queued tasks until the queue is empty — the database's
-queue (django-tasks-db) or Redis (RQ), whichever TASKS names. Any number of workers may run on
-any number of machines: claims never overlap and every queue hands a task to one worker.
+Each round: run the periodic jobs whose time has come — whatever the apps declared in their
+`jobs.py` (lib/schedule.py), among them the nudges' planning — drop what is too late, enqueue
+one `deliver_due` task per batch of due rows, then run the queued tasks until the queue is
+empty — the database's queue (django-tasks-db) or Redis (RQ), whichever TASKS names. Any
+number of workers may run on any number of machines: claims never overlap and every queue
+hands a task to one worker. The worker knows no other app: it runs only what is declared.
 """
 
-import dataclasses
-import datetime as dt
 import logging
 import math
 import secrets
@@ -18,20 +18,12 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import task_backends
 
-from pocketmentor.accounts.sessions import SessionStore
-from pocketmentor.audit.services import audit_prune
-from pocketmentor.insights import forward
-from pocketmentor.insights.services import figures_current
 from pocketmentor.lib.outage import outage_line, outage_of
-from pocketmentor.nudges import dispatch, heartbeat, planning
+from pocketmentor.lib.schedule import Schedule
+from pocketmentor.nudges import dispatch, heartbeat
 from pocketmentor.nudges.tasks import deliver_due
-from pocketmentor.people.importing import files_prune
-from pocketmentor.programs.models import Program
 
 logger = logging.getLogger(__name__)
-PLAN_EVERY = dt.timedelta(seconds=60)
-KEEP_TASK_RESULTS = dt.timedelta(days=1)
-FORWARD_BATCHES = 20  # of XAPI_FORWARD_BATCH records a minute at most
 
 
 class Worker:
@@ -47,32 +39,18 @@ class Worker:
         self.batch = batch or settings.NUDGES_BATCH_SIZE
         self.max_batches = max_batches
         self.stop = stop or threading.Event()
-        self.planned_at: dt.datetime | None = None
+        self.schedule = Schedule()  # the jobs every app declared, each at its interval
         self.started_at = timezone.now()
         heartbeat.done.clear()  # one worker a process: its totals start now
 
     def round(self, *, plan: bool = False) -> int:
-        """One pass; the number of rows that were due (at most a round's worth)."""
+        """One pass; the number of rows that were due (at most a round's worth).
+
+        `plan` runs every periodic job, due or not. A failing job is logged and the others
+        run; an outage fails the round, in one line (`run`).
+        """
         now = timezone.now()
-        if (
-            plan
-            or self.planned_at is None
-            or not (self.planned_at <= now < self.planned_at + PLAN_EVERY)
-        ):
-            created = planning.plan(now=now)
-            if created:
-                logger.info("Planned %d messages", created)
-            _prune_task_results(now)
-            SessionStore.clear_expired()  # signed-in sessions past their 90 days
-            files_prune(now)  # people files uploaded and never confirmed
-            audit_prune(now=now)  # audit entries past AUDIT_RETENTION_DAYS
-            try:
-                _insights(now)
-            except Exception as error:  # the figures must never hold up the messages
-                if outage_of(error):
-                    raise  # the whole round fails, in one line (run)
-                logger.exception("Keeping the figures current failed; trying again next minute")
-            self.planned_at = now
+        self.schedule.run_due(now, everything=plan)
         dropped = dispatch.drop_stale(now=now)
         if dropped:
             logger.info("Dropped %d messages that were too late", dropped)
@@ -188,34 +166,3 @@ def _run_rq(backend, *, name: str, stop: threading.Event | None) -> int:
     )
     worker.work(burst=True, logging_level="WARNING")  # until the queues are empty
     return worker.successful_job_count + worker.failed_job_count
-
-
-def _insights(now: dt.datetime) -> None:
-    """Keep the live programs' figures current, and forward new records to the LRS if set.
-
-    Each LRS batch gets one try a minute, so a slow or broken LRS never holds up messages;
-    what it does not take waits for the next minute.
-    """
-    for program in Program.objects.filter(state=Program.State.LIVE):
-        figures_current(program=program, now=now, rebuild=True)  # rebuilds run only here
-    lrs = forward.configured_lrs()
-    if lrs is None:
-        return
-    try:
-        sent = forward.forward_pending(
-            lrs=dataclasses.replace(lrs, retries=0, timeout=10), batches=FORWARD_BATCHES
-        )
-    except forward.ForwardError as problem:
-        logger.warning("Learning records were not forwarded: %s", problem)
-    else:
-        heartbeat.done["forwarded"] += sent
-        if sent:
-            logger.info("Forwarded %d learning records", sent)
-
-
-def _prune_task_results(now: dt.datetime) -> None:
-    if type(task_backends["default"]).__name__ != "DatabaseBackend":
-        return
-    from django_tasks_db.models import DBTaskResult
-
-    DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_TASK_RESULTS).delete()

@@ -26,6 +26,7 @@ from pocketmentor.programs.models import Program, Unit
 
 UTC = dt.UTC
 REDIS = "redis://127.0.0.1:6379/0"
+MINUTE = dt.timedelta(minutes=1)
 
 
 def side_by_side(workers: int = 2) -> None:
@@ -250,3 +251,41 @@ def test_the_worker_rebuilds_the_figures_of_a_program_whose_start_moved(ann, pro
         assert schedule_moved(figures_current(program=program), program)  # a page waits
         worker.round(plan=True)
     assert not schedule_moved(ProgramInsight.objects.get(program=program), program)
+
+
+def test_a_failing_job_of_another_app_neither_stops_the_messages_nor_the_heartbeat(
+    ann, program, inbox, worker, monkeypatch, caplog
+):
+    from pocketmentor.lib import schedule
+    from pocketmentor.nudges.models import WorkerHeartbeat
+
+    ran = []
+
+    def broken(now):
+        ran.append(now)
+        raise RuntimeError("the figures are broken")
+
+    # Declared first, so it runs before the nudges' own planning in every round.
+    monkeypatch.setattr(
+        schedule,
+        "JOBS",
+        {"test.broken": schedule.Job("test.broken", MINUTE, broken)} | schedule.JOBS,
+    )
+    with at(local(2026, 3, 23, 7, 30, 5)):  # week 4 opens
+        worker.run_until_idle()
+    assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
+    assert len(ran) == 1  # at its interval, not in each of the rounds until idle
+    assert "Periodic job test.broken failed, RuntimeError: the figures are broken" in caplog.text
+    assert WorkerHeartbeat.objects.get(name="test-worker").messages_sent == 1
+
+
+def test_the_worker_runs_each_declared_job_at_its_own_interval(program, worker, monkeypatch):
+    from pocketmentor.lib import schedule
+
+    ran = []
+    hourly = schedule.Job("test.hourly", 60 * MINUTE, ran.append)
+    monkeypatch.setattr(schedule, "JOBS", {"test.hourly": hourly})
+    for minutes in (0, 1, 59, 60, 61):
+        with time_machine.travel(local(2026, 3, 23, 9, 0) + minutes * MINUTE, tick=False):
+            worker.round()
+    assert ran == [local(2026, 3, 23, 9, 0), local(2026, 3, 23, 10, 0)]

@@ -1,0 +1,42 @@
+"""The insights' periodic jobs, run by `pocketmentor worker` (lib/schedule.py): the live
+programs' figures kept current, and new learning records forwarded to the LRS when one is set.
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+
+from pocketmentor.insights import forward
+from pocketmentor.insights.services import figures_current
+from pocketmentor.lib import schedule
+from pocketmentor.lib.schedule import periodic
+from pocketmentor.programs.models import Program
+
+logger = logging.getLogger(__name__)
+FORWARD_BATCHES = 20  # of XAPI_FORWARD_BATCH records a minute at most
+
+
+@periodic("insights.figures", every=dt.timedelta(minutes=1))
+def figures(now: dt.datetime) -> None:
+    """Rebuilds run only here, so that the dashboard's views rarely pay for one."""
+    for program in Program.objects.filter(state=Program.State.LIVE):
+        figures_current(program=program, now=now, rebuild=True)
+
+
+@periodic("insights.forward", every=dt.timedelta(minutes=1))
+def records_forward(now: dt.datetime) -> None:
+    """Each LRS batch gets one try a minute, so a slow or broken LRS never holds up the
+    worker; what it does not take waits for the next minute."""
+    lrs = forward.configured_lrs()
+    if lrs is None:
+        return
+    try:
+        sent = forward.forward_pending(
+            lrs=dataclasses.replace(lrs, retries=0, timeout=10), batches=FORWARD_BATCHES
+        )
+    except forward.ForwardError as problem:
+        logger.warning("Learning records were not forwarded: %s", problem)
+    else:
+        schedule.done["forwarded"] += sent
+        if sent:
+            logger.info("Forwarded %d learning records", sent)
