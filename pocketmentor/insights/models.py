@@ -15,7 +15,12 @@ from pocketmentor.programs.models import Activity
 
 # A program week is a bit of a 64-bit signed integer: weeks 1 to 63.
 MAX_WEEKS = 63
-KINDS = [kind for kind, _ in Activity.Kind.choices]
+# What may make a participant active: the four kinds of activity, and recalls of key points.
+RECALL = "recall"
+COUNTABLE = [*Activity.Kind.choices, (RECALL, _("Recall"))]
+KINDS = [kind for kind, _ in COUNTABLE]
+# What counts unless the program chooses otherwise: the week's own activities, not recall.
+DEFAULT_KINDS = [kind for kind, _ in Activity.Kind.choices]
 
 
 class LearningRecord(models.Model):
@@ -66,7 +71,7 @@ class ProgramInsight(models.Model):
         "programs.Program", on_delete=models.CASCADE, primary_key=True, related_name="insight"
     )
     counted_kinds = models.CharField(
-        _("activities that count"), max_length=100, default=",".join(KINDS)
+        _("activities that count"), max_length=100, default=",".join(DEFAULT_KINDS)
     )
     refreshed_at = models.DateTimeField(null=True)
     # The program's start, release time and zone when the rollups were made: weeks depend on it.
@@ -100,6 +105,7 @@ class Engagement(models.Model):
     task_weeks = models.BigIntegerField(default=0)
     quiz_weeks = models.BigIntegerField(default=0)
     poll_weeks = models.BigIntegerField(default=0)
+    recall_weeks = models.BigIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     last_done_at = models.DateTimeField(null=True)
     # When the enrollment was first seen deactivated; they leave the figures from that week.

@@ -16,6 +16,11 @@ def response_recorded(sender, *, response, option_ids=(), **kwargs) -> None:
     recording.response_recorded(response=response, option_ids=option_ids)
 
 
+@receiver(learning.recall_answered, dispatch_uid="insights.recall_answered")
+def recall_answered(sender, *, answer, option_ids=(), **kwargs) -> None:
+    recording.recall_answered(answer=answer, option_ids=option_ids)
+
+
 @receiver(learning.response_sharing, dispatch_uid="insights.response_sharing")
 def response_sharing(sender, *, response, visibility, **kwargs) -> None:
     recording.response_sharing(response=response, visibility=visibility)

@@ -66,6 +66,19 @@ def activity_iri(activity_id: int) -> str:
     return iri(f"activities/activity/{activity_id}")
 
 
+RECALL_PATH = "activities/recall/"
+
+
+def recall_iri(question_id: int) -> str:
+    """A key point recalled: its own activity, apart from a quiz it may reuse."""
+    return iri(f"{RECALL_PATH}{question_id}")
+
+
+def kind_of(object_iri: str) -> str:
+    """The counted kind of a record that names no activity: a recall, or nothing."""
+    return "recall" if f"/xapi/{RECALL_PATH}" in object_iri else ""
+
+
 def account(name: str) -> dict:
     return {"homePage": settings.SITE_URL, "name": name}
 
@@ -133,6 +146,18 @@ def activity_target(activity, unit, language: str) -> Target:
         unit_id=unit.pk,
         activity_id=activity.pk,
         kind=kind,
+        parent=unit_activity(unit, language),
+    )
+
+
+def recall_target(question, unit, language: str) -> Target:
+    """A recall of a key point; the repetition goes in the statement's context extensions."""
+    definition = {"type": QUESTION, "name": _name(question.question_text, language)}
+    return Target(
+        recall_iri(question.pk),
+        definition,
+        unit_id=unit.pk,
+        kind="recall",
         parent=unit_activity(unit, language),
     )
 

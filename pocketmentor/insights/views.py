@@ -12,13 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.insights import charts, exports, selectors, services
-from pocketmentor.insights.models import WeekTally
+from pocketmentor.insights.models import COUNTABLE, WeekTally
 from pocketmentor.learning import tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.views import participant_page
 from pocketmentor.lib.spreadsheets import csv_response
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
-from pocketmentor.programs.models import Activity, Unit
+from pocketmentor.programs.models import Unit
 
 TABLES = {"figures", "participants"}
 SHARED_IN_BRIEF = 30  # the newest reflections shared with the facilitators the brief shows
@@ -27,7 +27,7 @@ SHARED_IN_BRIEF = 30  # the newest reflections shared with the facilitators the 
 class CountingForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label=gettext_lazy("Activities that make a participant active"),
-        choices=Activity.Kind.choices,
+        choices=COUNTABLE,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choose at least one kind of activity.")},
     )
@@ -47,7 +47,7 @@ def _figures(request: HttpRequest, organization, program) -> dict:
         "program": program,
         "state": state,
         "rebuilding": services.schedule_moved(state, program),
-        "counted": [label for kind, label in Activity.Kind.choices if kind in state.kinds],
+        "counted": [label for kind, label in COUNTABLE if kind in state.kinds],
         "points": points,
         "headline": headline,
         "chart": charts.weekly_chart(points, running_week=running),

@@ -4,7 +4,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pocketmentor.learning.models import Response
+from pocketmentor.learning.models import RecallAnswer, Response
 from pocketmentor.lib.text import validate_one_line
 from pocketmentor.programs.models import Activity
 
@@ -112,3 +112,49 @@ class SupporterForm(forms.Form):
         label=_("Their e-mail address"),
         error_messages={"invalid": _("Enter a whole e-mail address, like kari@example.no.")},
     )
+
+
+class RecallForm(forms.Form):
+    """A recall: a quiz's choice again, or how well the participant remembered (FSRS rating)."""
+
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, question, shuffle_for: int | None = None, **kwargs):
+        kwargs.setdefault("prefix", f"r{question.pk}")
+        super().__init__(*args, initial={"key": uuid.uuid4()}, **kwargs)
+        self.question = question
+        activity = question.activity
+        if activity is not None:
+            options = [(o.pk, o.text) for o in activity.options.all()]
+            if shuffle_for is not None:
+                random.Random(f"recall:{shuffle_for}:{activity.pk}").shuffle(options)
+            many = activity.multiple
+            field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
+            self.fields["choice"] = field_class(
+                label=_("Choose all that apply") if many else _("Choose one"),
+                choices=options,
+                coerce=int,
+                widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
+                error_messages={"required": _("Choose an answer first.")},
+            )
+        else:
+            # Sent by the button the participant pressed: one press answers.
+            self.fields["rating"] = forms.TypedChoiceField(
+                choices=RecallAnswer.Rating.choices,
+                coerce=int,
+                widget=forms.HiddenInput,
+                error_messages={"required": _("Choose how well you remembered it.")},
+            )
+
+    @property
+    def ratings(self):
+        return RecallAnswer.Rating.choices
+
+    def answer(self) -> dict:
+        data = self.cleaned_data
+        choice = data.get("choice")
+        return {
+            "key": data["key"],
+            "rating": data.get("rating"),
+            "option_ids": choice if isinstance(choice, list) else [choice] if choice else [],
+        }

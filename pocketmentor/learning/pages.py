@@ -35,7 +35,7 @@ LONGEST = 300  # seconds
 # Marks where a kept page's token and keys go; forms refuse NUL, so no page text has one.
 TOKEN_MARK, KEY_MARK = "\0token\0", "\0key\0"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
-KEY = re.compile(r'(name="a\d+-key" value=")[0-9a-f-]{36}"')
+KEY = re.compile(r'(name="[ar]\d+-key" value=")[0-9a-f-]{36}"')  # activities' and recalls'
 
 
 def touch(*, enrollment_id: int) -> None:

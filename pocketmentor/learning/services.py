@@ -265,6 +265,7 @@ def recall_answer(
     call stored it; raises `RecallNotDue` when the point is not due this week, `KeyConflict`
     when the key belongs to another answer.
     """
+    option_ids = [int(i) for i in option_ids]
     replayed = RecallAnswer.objects.filter(key=key).first()
     if replayed is not None:
         if (replayed.enrollment_id, replayed.question_id) != (enrollment.pk, question.pk):
@@ -305,6 +306,6 @@ def recall_answer(
         due=card.due,
         created_at=now,
     )
-    signals.recall_answered.send(RecallAnswer, answer=answer)
+    signals.recall_answered.send(RecallAnswer, answer=answer, option_ids=option_ids)
     pages.touch(enrollment_id=enrollment.pk)
     return answer, True

@@ -32,6 +32,11 @@ urlpatterns = [
         views.respond,
         name="respond",
     ),
+    path(
+        "o/<slug:org>/<slug:program>/recall/<int:question_id>/",
+        views.recall,
+        name="recall",
+    ),
 ]
 
 # Facilitators' pages, under /studio/ in the namespace "shared".

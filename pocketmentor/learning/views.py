@@ -12,21 +12,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from pocketmentor.learning import pages, selectors, tracking
-from pocketmentor.learning.forms import FeedbackForm, ResponseForm, SupporterForm
+from pocketmentor.learning.forms import FeedbackForm, RecallForm, ResponseForm, SupporterForm
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (
     AnswerFinal,
     EditConflict,
     KeyConflict,
+    RecallNotDue,
     SupporterLimit,
     feedback_give,
     reaction_toggle,
+    recall_answer,
     response_record,
     supporter_invite,
     supporter_remove,
 )
 from pocketmentor.orgs.permissions import studio_organizations
-from pocketmentor.programs.models import Activity
+from pocketmentor.programs.models import Activity, RecallQuestion
 
 
 def participant_page(view):
@@ -184,7 +186,10 @@ def reflections(request: HttpRequest, enrollment) -> HttpResponse:
     return render(request, "learning/reflections.html", _base(enrollment) | {"items": items})
 
 
-def _unit_page(request, enrollment, unit, *, this_week=False, states=None, failed=None, status=200):
+def _unit_page(
+    request, enrollment, unit, *, this_week=False, states=None, failed=None, status=200,
+    recall_failed=None,
+):  # fmt: skip
     tracking.unit_viewed(request, enrollment, unit)
     states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
     forms = {
@@ -197,9 +202,13 @@ def _unit_page(request, enrollment, unit, *, this_week=False, states=None, faile
     seminar = (
         selectors.next_seminar(program=program, group_id=enrollment.group_id) if this_week else None
     )
+    # The key points due this week, at the top of *this week*; answering one raises the
+    # page's version, and which are due changes only when a week opens (services.py).
+    recall = selectors.recall_items(enrollment=enrollment) if this_week else []
     context = _base(enrollment) | {
         "unit": unit,
         "this_week": this_week,
+        "recall": [(item, _recall_form(item, enrollment, recall_failed)) for item in recall],
         "items": [(s, forms[s.activity.pk]) for s in states],
         "done": sum(s.done for s in states),
         "seminar": seminar,
@@ -211,6 +220,65 @@ def _unit_page(request, enrollment, unit, *, this_week=False, states=None, faile
     if any(s.distribution for s in states):
         changes.append(timezone.now() + dt.timedelta(seconds=selectors.POLL_CACHE_SECONDS))
     return pages.keep(response, unit_id=unit.pk, until=min(changes, default=None))
+
+
+def _recall_form(item, enrollment, failed=None) -> RecallForm:
+    if failed is not None and failed.question.pk == item.question.pk:
+        return failed
+    return RecallForm(question=item.question, shuffle_for=enrollment.pk)
+
+
+@require_POST
+@participant_page
+def recall(request: HttpRequest, enrollment, question_id: int) -> HttpResponse:
+    """A recall of a key point, from its form on *this week* or from the phone's outbox."""
+    writer = request.headers.get("X-Writer")
+    if writer is not None and writer != str(request.user.pk):
+        return HttpResponse(status=403)
+    question = get_object_or_404(
+        RecallQuestion.objects.select_related("activity").filter(
+            unit__program=enrollment.program, unit__published_at__isnull=False
+        ),
+        pk=question_id,
+    )
+    form = RecallForm(request.POST, question=question, shuffle_for=enrollment.pk)
+    notice = ""
+    if form.is_valid():
+        try:
+            recall_answer(enrollment=enrollment, question=question, **form.answer())
+        except KeyConflict:
+            form.add_error(
+                None, _("This answer could not be saved. Reload the page and try again.")
+            )
+        except RecallNotDue:
+            notice = _("You had answered this one already this week. It will come back later.")
+    if form.errors:
+        return _recall_refused(request, enrollment, question, form)
+    if not _is_htmx(request):
+        if notice:
+            messages.info(request, notice)
+        return redirect(f"{_url('learning:week', enrollment)}#recall-{question.pk}")
+    item = next(
+        (i for i in selectors.recall_items(enrollment=enrollment) if i.question.pk == question.pk),
+        None,
+    )
+    if item is None:  # no longer this week's (a week opened meanwhile): nothing to show
+        return HttpResponse(status=204)
+    context = _base(enrollment) | {"item": item, "form": form, "notice": notice}
+    return render(request, "learning/_recall.html", context)
+
+
+def _recall_refused(request, enrollment, question, form) -> HttpResponse:
+    """The key point again with why its answer is not stored."""
+    items = selectors.recall_items(enrollment=enrollment)
+    item = next((i for i in items if i.question.pk == question.pk), None)
+    if _is_htmx(request) and item is not None:
+        context = _base(enrollment) | {"item": item, "form": form}
+        return render(request, "learning/_recall.html", context, status=400)
+    unit = selectors.open_unit(enrollment=enrollment)
+    if unit is None or item is None:
+        return redirect(_url("learning:week", enrollment))
+    return _unit_page(request, enrollment, unit, this_week=True, recall_failed=form, status=400)
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
-from pocketmentor.insights import rollups
+from pocketmentor.insights import records, rollups
 from pocketmentor.insights.models import (
+    KINDS,
     MAX_WEEKS,
     AnswerCount,
     Engagement,
@@ -247,16 +248,18 @@ def _rebuild(program: Program) -> int:
             "verb",
             "unit_id",
             "activity_id",
+            "object",
             "timestamp",
             "statement__result__response",
         )
         .order_by()
     )
     count = 0
-    for enrollment_id, verb, unit_id, activity_id, moment, response in rows.iterator(5000):
+    for enrollment_id, verb, unit_id, activity_id, object_, moment, response in rows.iterator(5000):
+        kind = kinds.get(activity_id, "") if activity_id else records.kind_of(object_)
         found = rollups.effects(
             verb=verb,
-            kind=kinds.get(activity_id, "") if activity_id else "",
+            kind=kind,
             unit_id=unit_id,
             activity_id=activity_id,
             week=weeks.of(moment),
@@ -281,11 +284,11 @@ def _write_fold(program: Program, fold: rollups.Fold) -> None:
     for pk in enrollments:
         person = fold.people.get(pk) or rollups.Person()
         row = existing.get(pk) or Engagement(enrollment_id=pk, program=program)
-        for kind in ("reflection", "task", "quiz", "poll"):
+        for kind in KINDS:
             setattr(row, f"{kind}_weeks", person.weeks[kind])
         row.done, row.last_done_at = person.done, person.last
         (changed if pk in existing else new).append(row)
-    fields = ["reflection_weeks", "task_weeks", "quiz_weeks", "poll_weeks", "done", "last_done_at"]
+    fields = [f"{kind}_weeks" for kind in KINDS] + ["done", "last_done_at"]
     Engagement.objects.bulk_update(changed, fields, batch_size=2000)
     Engagement.objects.bulk_create(new, batch_size=2000)
     UnitProgress.objects.filter(unit__program=program).delete()

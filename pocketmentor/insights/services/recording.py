@@ -16,7 +16,7 @@ from pocketmentor.insights import records, rollups
 from pocketmentor.insights.models import (
     LearningRecord,
 )
-from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response
+from pocketmentor.learning.models import Enrollment, Feedback, Reaction, RecallAnswer, Response
 from pocketmentor.programs.models import Activity, Program, Unit
 
 
@@ -86,6 +86,28 @@ def response_recorded(*, response: Response, option_ids: Iterable = ()) -> None:
     record_append(verb=verb, enrollment=enrollment, target=target, result=result)
     if response.visibility != Response.Visibility.PRIVATE:
         _shared(response, response.visibility)
+
+
+RATING_WORDS = {1: "again", 2: "hard", 3: "good", 4: "easy"}  # FSRS's names
+
+
+def recall_answered(*, answer: RecallAnswer, option_ids: Iterable = ()) -> None:
+    """A participant recalled a key point: answered, with which recall of it this was."""
+    question, enrollment = answer.question, answer.enrollment
+    target = records.recall_target(question, question.unit, enrollment.program.language)
+    result: dict = {"completion": True, "success": answer.remembered}
+    if question.activity_id is None:
+        result["response"] = RATING_WORDS[answer.rating]
+    else:
+        result["response"] = records.SEPARATOR.join(map(str, sorted(int(i) for i in option_ids)))
+    record_append(
+        verb=records.ANSWERED,
+        enrollment=enrollment,
+        target=target,
+        moment=answer.created_at,
+        result=result,
+        extensions={records.extension("repetition"): answer.repetition},
+    )
 
 
 def response_sharing(*, response: Response, visibility: str) -> None:

@@ -1,15 +1,20 @@
 """Each participant page runs a fixed number of queries, whatever the size of the data."""
 
 import re
+from uuid import uuid4
 
 import pytest
 from django.core.cache import cache, caches
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
+from pocketmentor.learning.services import response_record
+from pocketmentor.programs.models import RecallQuestion
 
 # session with its person, enrollment, then the page's own reads; done work adds its
-# feedback, and a unit page the versions that key it when kept (learning/pages.py)
-BUDGETS = {"": 9, "week/1/": 11, "progress/": 4, "reflections/": 4, "group/": 5}
+# feedback, and a unit page the versions that key it when kept (learning/pages.py); this
+# week reads the key points due (one query, and their quizzes' options when one is a quiz)
+BUDGETS = {"": 10, "week/1/": 11, "progress/": 4, "reflections/": 4, "group/": 5}
+RECALL_DUE = 11  # this week with key points due, one of them a quiz
 KEPT = 2  # a kept unit page: session with its person, and those versions
 
 
@@ -68,9 +73,28 @@ def test_a_kept_unit_page_costs_two_queries_whatever_the_data(
         assert client.get(week_url(program, suffix)).status_code == 200
 
 
+def test_this_week_with_key_points_due_costs_one_query_more_whatever_the_data(
+    ann, org, program, groups, django_assert_num_queries
+):
+    enrollment = ann.enrollments.get()
+    unit = program.units.get(number=1)
+    RecallQuestion.objects.create(unit=unit, position=1, prompt="The point?", answer="This.")
+    RecallQuestion.objects.create(unit=unit, position=2, activity=unit.activities.get(kind="quiz"))
+    response_record(enrollment=enrollment, activity=unit.activities.get(kind="task"), key=uuid4())
+    client = signed_in(ann)
+    client.get(week_url(program))
+    forget()
+    with django_assert_num_queries(RECALL_DUE):
+        assert "The point?" in client.get(week_url(program)).content.decode()
+    grow(program, org, groups)
+    forget()
+    with django_assert_num_queries(RECALL_DUE):
+        assert client.get(week_url(program)).status_code == 200
+
+
 def unsigned(html: str) -> str:
     """The page without what each serving makes anew: its CSRF token and answer keys."""
-    return re.sub(r'name="(csrfmiddlewaretoken|a\d+-key)" value="[^"]+"', "", html)
+    return re.sub(r'name="(csrfmiddlewaretoken|[ar]\d+-key)" value="[^"]+"', "", html)
 
 
 def forget() -> None:

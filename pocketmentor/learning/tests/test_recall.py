@@ -7,7 +7,7 @@ import fsrs
 import pytest
 import time_machine
 
-from pocketmentor.conftest import NOW, OSLO
+from pocketmentor.conftest import NOW, OSLO, signed_in, week_url
 from pocketmentor.learning import selectors
 from pocketmentor.learning.models import RecallAnswer, RecallCard
 from pocketmentor.learning.services import (
@@ -190,3 +190,63 @@ def test_at_most_three_points_are_shown(enrollment, unit1):
     start(enrollment, unit1)
     assert len(selectors.recall_items(enrollment=enrollment)) == 3
     assert selectors.recall_due_count(enrollment=enrollment, moment=NOW) == 3
+
+
+# The participant's page --------------------------------------------------------------------
+
+
+def recall_url(program, question) -> str:
+    return week_url(program, f"recall/{question.pk}/")
+
+
+def test_this_week_asks_due_points_at_the_top_and_a_rating_press_answers(
+    ann, enrollment, unit1, point, quiz_point
+):
+    start(enrollment, unit1)
+    client = signed_in(ann)
+    page = client.get(week_url(enrollment.program)).content.decode()
+    assert page.index('id="recall-title"') < page.index('class="cards"')
+    assert "What was the point of asking first?" in page and "Which is best?" in page
+    key = str(uuid.uuid4())
+    data = {f"r{point.pk}-key": key, f"r{point.pk}-rating": "3"}
+    response = client.post(recall_url(enrollment.program, point), data)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/#recall-{point.pk}")
+    assert client.post(recall_url(enrollment.program, point), data).status_code == 302  # replay
+    assert RecallAnswer.objects.get().key == uuid.UUID(key)
+    page = client.get(week_url(enrollment.program)).content.decode()
+    assert "Du husket det." in page  # the kept page was rendered afresh, in Norwegian
+
+
+def test_a_recall_from_the_outbox_gets_its_section_back(ann, enrollment, unit1, quiz_point):
+    start(enrollment, unit1)
+    wrong = quiz_point.activity.options.get(is_correct=False)
+    response = signed_in(ann).post(
+        recall_url(enrollment.program, quiz_point),
+        {f"r{quiz_point.pk}-key": str(uuid.uuid4()), f"r{quiz_point.pk}-choice": wrong.pk},
+        headers={"HX-Request": "true", "X-Writer": str(ann.pk)},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="recall-{quiz_point.pk}"' in html and "Ask" in html  # the right answer shown
+    assert RecallAnswer.objects.get().remembered is False
+
+
+def test_a_recall_without_an_answer_is_refused_in_the_persons_language(bob, unit1, point):
+    enrollment = bob.enrollments.get()
+    start(enrollment, unit1)
+    response = signed_in(bob).post(
+        recall_url(enrollment.program, point), {f"r{point.pk}-key": str(uuid.uuid4())}
+    )
+    assert response.status_code == 400
+    assert "Choose how well you remembered it." in response.content.decode()
+    assert not RecallAnswer.objects.exists()
+
+
+def test_another_organizations_point_is_not_found(outsider, point):
+    program = outsider.enrollments.get().program
+    response = signed_in(outsider).post(
+        recall_url(program, point),
+        {f"r{point.pk}-key": str(uuid.uuid4()), f"r{point.pk}-rating": "3"},
+    )
+    assert response.status_code == 404
