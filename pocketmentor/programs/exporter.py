@@ -17,12 +17,13 @@ from pocketmentor.programs.importer import (
     CardSpec,
     OptionSpec,
     ProgramSpec,
+    RecallSpec,
     ScaleSpec,
     UnitSpec,
     clean_line,
     clean_text,
 )
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.models import Activity, Card, Option, Program, RecallQuestion, Unit
 
 # Characters YAML reads as line breaks: in a `|` block or plain text they would come back as
 # "\n" or not at all, so text holding them is written double-quoted, where they are escaped.
@@ -42,6 +43,7 @@ def program_spec(program: Program) -> ProgramSpec:
     """The program as the folder holds it: live activities only, everything in position order."""
     units = program.units.order_by("number").prefetch_related(
         Prefetch("cards", queryset=Card.objects.order_by("position", "pk")),
+        Prefetch("recall_questions", queryset=RecallQuestion.objects.order_by("position", "pk")),
         Prefetch(
             "activities",
             queryset=Activity.objects.live()
@@ -65,20 +67,27 @@ def program_spec(program: Program) -> ProgramSpec:
 
 
 def _unit_spec(unit: Unit, number: int) -> UnitSpec:
+    recalled = {q.activity_id for q in unit.recall_questions.all() if q.activity_id}
     return UnitSpec(
         number=number,
         title=clean_text(unit.title),
         summary=clean_text(unit.summary),
-        activities=[_activity_spec(activity) for activity in unit.activities.all()],
+        activities=[_activity_spec(activity, recalled) for activity in unit.activities.all()],
         cards=[_card_spec(card) for card in unit.cards.all()],
+        recall=[
+            RecallSpec(question=clean_text(q.prompt), answer=clean_text(q.answer))
+            for q in unit.recall_questions.all()
+            if q.activity_id is None
+        ],
     )
 
 
-def _activity_spec(activity: Activity) -> ActivitySpec:
+def _activity_spec(activity: Activity, recalled: set[int]) -> ActivitySpec:
     """What the participant app uses of an activity of this kind, and nothing else."""
     spec = ActivitySpec(kind=activity.kind, prompt=clean_text(activity.prompt))
     if activity.kind == Activity.Kind.QUIZ:
         spec.multiple = activity.multiple
+        spec.recall = activity.pk in recalled
     if activity.is_scale:
         spec.scale = ScaleSpec(
             min=activity.scale_min,
@@ -152,6 +161,8 @@ def render_unit(unit: UnitSpec) -> str:
         front["summary"] = unit.summary
     if unit.activities:
         front["activities"] = [_activity_data(activity) for activity in unit.activities]
+    if unit.recall:
+        front["recall"] = [{"question": r.question, "answer": r.answer} for r in unit.recall]
     cards = [_render_card(card, first=index == 0) for index, card in enumerate(unit.cards)]
     body = "\n\n".join(cards) + "\n" if cards else ""
     return f"---\n{_dump(front)}---\n{body}"
@@ -161,6 +172,8 @@ def _activity_data(activity: ActivitySpec) -> dict:
     data: dict = {"kind": activity.kind, "prompt": activity.prompt}
     if activity.kind == "quiz":
         data["multiple"] = activity.multiple
+    if activity.recall:
+        data["recall"] = True
     if activity.scale:
         data["scale"] = {"min": activity.scale.min, "max": activity.scale.max}
         if activity.scale.low:

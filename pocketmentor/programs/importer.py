@@ -28,15 +28,17 @@ ACTIVITY_KINDS = ("reflection", "task", "quiz", "poll")
 CARD_KINDS = ("text", "quote", "image", "video")
 PROGRAM_KEYS = ("title", "slug", "language", "description", "schedule")
 SCHEDULE_KEYS = ("start_date", "release_time", "timezone")
-UNIT_KEYS = ("title", "summary", "activities")
-ACTIVITY_KEYS = ("kind", "prompt", "multiple", "options", "scale")
+UNIT_KEYS = ("title", "summary", "activities", "recall")
+ACTIVITY_KEYS = ("kind", "prompt", "multiple", "options", "scale", "recall")
 OPTION_KEYS = ("text", "correct", "feedback")
-# Keys an activity of a kind does not use: only a quiz has several right answers.
+RECALL_KEYS = ("question", "answer")
+# Keys an activity of a kind does not use: only a quiz has several right answers, and only
+# a quiz comes back as a recall question.
 NOT_FOR_KIND = {
-    "reflection": ("multiple", "options", "scale"),
-    "task": ("multiple", "options", "scale"),
+    "reflection": ("multiple", "options", "scale", "recall"),
+    "task": ("multiple", "options", "scale", "recall"),
     "quiz": ("scale",),
-    "poll": ("multiple",),
+    "poll": ("multiple", "recall"),
 }
 SCALE_KEYS = ("min", "max", "low", "high")
 DEFAULT_RELEASE_TIME = dt.time(7, 30)
@@ -112,11 +114,20 @@ class ActivitySpec:
     multiple: bool = False
     options: list[OptionSpec] = field(default_factory=list)
     scale: ScaleSpec | None = None
+    recall: bool = False  # a quiz used again as a recall question
 
     @property
     def shape(self) -> str:
         """What an answer to it looks like: a scale poll and a choice poll differ."""
         return "poll-scale" if self.kind == "poll" and self.scale else self.kind
+
+
+@dataclass
+class RecallSpec:
+    """A key point asked again in later weeks: a question, and the answer shown after."""
+
+    question: str
+    answer: str
 
 
 @dataclass
@@ -126,6 +137,7 @@ class UnitSpec:
     summary: str = ""
     activities: list[ActivitySpec] = field(default_factory=list)
     cards: list[CardSpec] = field(default_factory=list)
+    recall: list[RecallSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -554,6 +566,17 @@ def _read_unit(path: Path, number: int, file: _File) -> UnitSpec | None:
         summary=_text(file, fields, "summary", limit="summary"),
         activities=[_read_activity(file, item) for item in _items(file, fields, "activities")],
         cards=cards,
+        recall=[_read_recall(file, item) for item in _items(file, fields, "recall")],
+    )
+
+
+def _read_recall(file: _File, node: yaml.Node) -> RecallSpec:
+    fields = _fields(file, node, RECALL_KEYS, _("a recall question"))
+    if fields is None:
+        return RecallSpec(question="", answer="")
+    return RecallSpec(
+        question=_required_text(file, fields, "question", node),
+        answer=_required_text(file, fields, "answer", node),
     )
 
 
@@ -575,6 +598,7 @@ def _read_activity(file: _File, node: yaml.Node) -> ActivitySpec:
         multiple=_bool(file, fields, "multiple"),
         options=[_read_option(file, item, kind) for item in _items(file, fields, "options")],
         scale=_read_scale(file, fields["scale"]) if "scale" in fields else None,
+        recall=_bool(file, fields, "recall"),
     )
     _check_activity(file, node, fields, activity)
     return activity

@@ -19,7 +19,7 @@ from pocketmentor.programs.importer import (
     UnitSpec,
     read_program,
 )
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.models import Activity, Card, Option, Program, RecallQuestion, Unit
 
 LIBRARY = Path(__file__).resolve().parent.parent / "library"
 
@@ -53,6 +53,7 @@ def program_import(
                           publish=publish, now=now, report=report)  # fmt: skip
         _cards_replace(unit, unit_spec)
         _activities_sync(unit, unit_spec.activities, now=now, report=report)
+        _recall_sync(unit, unit_spec)
     for unit in existing.values():
         _unit_retire(unit, report)
     # Also when imported from the command line, outside a studio request.
@@ -178,6 +179,37 @@ def _activities_sync(
         report.activities_created += 1
     for extra in live[len(specs) :]:
         _activity_retire(extra, now, report)
+
+
+def _recall_sync(unit: Unit, spec: UnitSpec) -> None:
+    """The unit's key points as the folder has them: its quizzes marked `recall: true` (matched
+    by the quiz), then its own questions (matched by place, so rewording keeps the history).
+
+    A key point the folder no longer has is deleted, with its recall history.
+    """
+    current = list(unit.recall_questions.order_by("position", "pk"))
+    live = list(unit.activities.live().order_by("position", "pk"))
+    quizzes = [a for a, s in zip(live, spec.activities, strict=False) if s.recall]
+    by_quiz = {q.activity_id: q for q in current if q.activity_id is not None}
+    own = [q for q in current if q.activity_id is None]
+    position = 0
+    for quiz in quizzes:
+        position += 1
+        question = by_quiz.pop(quiz.pk, None) or RecallQuestion(unit=unit, activity=quiz)
+        question.position = position
+        question.save()
+    for index, recall in enumerate(spec.recall):
+        position += 1
+        question = own[index] if index < len(own) else RecallQuestion(unit=unit)
+        question.position, question.prompt, question.answer = (
+            position,
+            recall.question,
+            recall.answer,
+        )
+        question.save()
+    gone = [q.pk for q in by_quiz.values()] + [q.pk for q in own[len(spec.recall) :]]
+    if gone:
+        RecallQuestion.objects.filter(pk__in=gone).delete()
 
 
 def _shape(activity: Activity) -> str:
