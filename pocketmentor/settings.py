@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     # A zero byte or non-UTF-8 text anywhere the app reads is answered 400 before anything runs.
     "pocketmentor.middleware.BadInputMiddleware",
     "pocketmentor.middleware.PrivacyHeadersMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compresses pages; Django pads the output against BREACH.
     "django.middleware.gzip.GZipMiddleware",
@@ -386,6 +389,34 @@ elif S3_PUBLIC_URL:
         "S3_BUCKET is not set, and S3_PUBLIC_URL needs it; for example S3_BUCKET=pocketmentor."
     )
 WHITENOISE_USE_FINDERS = True  # files not collected yet are still served
+
+# Content-Security-Policy (django-csp; docs/privacy.md#headers): no inline script, style or
+# handler runs anywhere. Scripts and styles come from this site's own files; an
+# organization's colours are a stylesheet of their own (/brand/…css). A nonce is added only
+# to an answer whose template asked for one (the readable data export's <style>); kept
+# participant pages never do. Videos play from the two players cards may embed, or as an
+# MP4 from any https address a card links; uploaded images and captions from this site or
+# the bucket's public address.
+_bucket = urlsplit(S3_PUBLIC_URL)
+_MEDIA_HOSTS = [f"{_bucket.scheme}://{_bucket.netloc}"] if S3_PUBLIC_URL else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_MEDIA_HOSTS],
+        "media-src": [SELF, "https:", *_MEDIA_HOSTS],
+        "font-src": [SELF],
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 _email = email_settings(env_str("EMAIL_URL", "console:"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")

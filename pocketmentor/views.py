@@ -93,6 +93,20 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return requests
 
 
+@require_GET
+def brand_css(request: HttpRequest, primary: str, accent: str) -> HttpResponse:
+    """An organization's colours as a stylesheet, so that no page needs an inline <style>.
+
+    The colours are the address (`{% brand_stylesheet org %}` writes it), so the answer never
+    changes and anyone may keep it for a year; new colours are a new address. Nothing is read
+    from the database.
+    """
+    css = f":root{{--brand:#{primary};--accent:#{accent}}}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".vtt": "text/vtt"}
 
 

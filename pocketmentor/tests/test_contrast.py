@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -28,8 +30,10 @@ def test_pages_use_the_safe_variant(ann, program):
     client = Client()
     client.force_login(ann)
     page = client.get("/o/fjordvik/lead/").content.decode()
-    assert "--brand:#ffd700" not in page
-    assert f"--brand:{program.organization.brand_primary}" in page
+    [stylesheet] = re.findall(r'href="(/brand/[^"]+\.css)"', page)
+    css = client.get(stylesheet).content.decode()
+    assert "ffd700" not in stylesheet and "--brand:#ffd700" not in css
+    assert f"--brand:{program.organization.brand_primary};" in css
 
 
 def test_the_admin_is_told_when_a_colour_is_too_light(admin_user, org):

@@ -4,6 +4,7 @@ import datetime as dt
 import importlib
 import re
 import threading
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -228,10 +229,17 @@ def test_the_commands_refresh_rebuild_and_backfill(story, capsys):
 
 @pytest.mark.parametrize("brand", ["#0b5d6b", "#b4461e", "#1f6feb", "#6a1b9a", "#2e7d32"])
 def test_every_heat_map_cell_is_readable_whatever_the_rate(brand):
+    css = (Path(selectors.__file__).parent / "static/insights/insights.css").read_text()
     for active in range(51):
-        style = selectors.cell(selectors.Point(1, 50, active), brand).style
-        background, ink = re.match(r"background:(#\w+);color:(#\w+)", style).groups()
-        assert contrast(background, ink) >= 4.5, (brand, active, style)
+        classes = selectors.cell(selectors.Point(1, 50, active), brand).css
+        step = int(re.match(r"h(\d+)", classes).group(1))
+        assert abs(step - active * 2) <= selectors.HEAT_STEP / 2, (active, classes)
+        if step:  # the shade insights.css gives the class: the brand colour at step % over white
+            shade = f"color-mix(in srgb, var(--brand) {step}%, #fff)"
+            assert f".heat td.h{step} {{ background: {shade}; }}" in css, classes
+        background = selectors._blend(brand, step / 100)
+        ink = "#ffffff" if "light" in classes.split() else "#000000"
+        assert contrast(background, ink) >= 4.5, (brand, active, classes)
 
 
 def test_the_worker_keeps_the_figures_of_live_programs_current(program):

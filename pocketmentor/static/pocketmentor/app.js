@@ -407,6 +407,39 @@
     offer.hidden = true;
     localStorage.setItem("pm-install", "no");
   });
+  // Web Push opt-in on the preferences page: only when the person presses the button and the
+  // browser allows it.
+  const pushButton = document.getElementById("push-on");
+  const pushStatus = document.getElementById("push-status");
+  const pushText = JSON.parse(document.getElementById("push-text")?.textContent || "{}");
+  if (pushButton && pushStatus && !("serviceWorker" in navigator && "PushManager" in window)) {
+    pushStatus.textContent = pushText.unsupported;
+  } else if (pushButton && pushStatus) {
+    pushButton.hidden = false;
+    const key = (base64) => {
+      const raw = atob((base64 + "=".repeat((4 - base64.length % 4) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
+      return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+    };
+    const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+    pushButton.addEventListener("click", async () => {
+      try {
+        if (await Notification.requestPermission() !== "granted") {
+          pushStatus.textContent = pushText.denied;
+          return;
+        }
+        const registration = await navigator.serviceWorker.register(pushButton.dataset.sw);
+        await navigator.serviceWorker.ready;
+        const subscription = await registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: key(pushButton.dataset.key) });
+        const response = await fetch(pushButton.dataset.url, {
+          method: "POST", credentials: "same-origin", body: JSON.stringify(subscription),
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf } });
+        pushStatus.textContent = response.ok ? pushText.on : pushText.failed;
+      } catch (error) {
+        pushStatus.textContent = pushText.failed;
+      }
+    });
+  }
   // Browser tests wait for this before they act: every listener above is attached.
   document.documentElement.dataset.ready = "";
 })();

@@ -24,6 +24,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (url.pathname.startsWith("/brand/")) {
+    event.respondWith(keep(request));
   } else if (url.pathname.startsWith("/o/") && request.headers.get("HX-Request") !== "true") {
     event.respondWith(networkFirst(request));
   }
@@ -42,6 +44,17 @@ async function networkFirst(request) {
     if (request.mode === "navigate") return caches.match("{{ offline_url|escapejs }}");
     throw error;
   }
+}
+
+// An organization's colours (/brand/…css): their address changes with them, so the first
+// copy is kept with the static files and serves offline pages too.
+async function keep(request) {
+  const cache = await caches.open(STATIC);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) cache.put(request, response.clone());
+  return response;
 }
 
 // Nudges (pocketmentor/nudges): notifications the server sends with Web Push, once the
