@@ -470,3 +470,25 @@ def recall_due_count(*, enrollment: Enrollment, moment: dt.datetime) -> int:
         .filter(Q(last_review__isnull=True) | Q(last_review__lt=opened))
         .count(),
     )
+
+
+def recall_due_counts(*, program: Program, moment: dt.datetime) -> dict[int, int]:
+    """Key points due in the week under way at `moment`, per person (their user id), at most
+    three each, for everyone in the program: one grouped query (the week's release message)."""
+    week = program.week_at(moment)
+    opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
+    rows = (
+        RecallCard.objects.filter(
+            Q(last_review__isnull=True) | Q(last_review__lt=opened),
+            enrollment__program=program,
+            enrollment__is_active=True,
+            due__lt=next_opens,
+            question__unit__published_at__isnull=False,
+            question__unit__number__lt=week,
+        )
+        .exclude(question__activity__removed_at__isnull=False)
+        .values_list("enrollment__user_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {user_id: min(n, RECALL_SHOWN) for user_id, n in rows}

@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pocketmentor.accounts.services import login_link_url
 from pocketmentor.insights.selectors import Point, weekly
 from pocketmentor.insights.services import figures_current
 from pocketmentor.learning.models import Response
+from pocketmentor.learning.selectors import recall_due_counts
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
 from pocketmentor.nudges.rules import rules_map, zone_of
@@ -64,6 +66,7 @@ _PERSONAL = {
     "login_url": "\x00login\x00",
     "preferences_url": "\x00prefs\x00",
 }
+RECALL = "\x00recall\x00"  # a release's line about the person's key points due, or nothing
 
 
 class Renderer:
@@ -74,6 +77,7 @@ class Renderer:
         self.now = now or timezone.now()
         self._digests: dict[tuple[int, int], Digest] = {}
         self._shared: dict[tuple, Message] = {}
+        self._recall: dict[tuple[int, int], dict[int, int]] = {}
 
     def render(self, nudge: Nudge, preference: Preference | None = None) -> Message:
         zone = zone_of(preference, nudge.program)
@@ -89,11 +93,33 @@ class Renderer:
             "login_url": login_link_url(user=nudge.person),
             "preferences_url": preferences_url(nudge.person),
         }
-        text, html = shared.text, shared.html
+        text, html, body = shared.text, shared.html, shared.body
         for name, stand_in in _PERSONAL.items():
             text = text.replace(stand_in, person[name])
             html = html.replace(stand_in, escape(person[name]))
-        return replace(shared, text=text, html=html)
+        if RECALL in text or RECALL in html or RECALL in body:
+            with translation.override(language):
+                line = self._recall_line(nudge)
+            text = text.replace(RECALL, f"{line}\n" if line else "")
+            html = html.replace(RECALL, f"<p>{escape(line)}</p>" if line else "")
+            body = body.replace(RECALL, f" {line}" if line else "")
+        return replace(shared, text=text, html=html, body=body)
+
+    def _recall_line(self, nudge: Nudge) -> str:
+        """ "You also have 2 key points to recall": counted once per program and week."""
+        program = nudge.program
+        week = nudge.unit.number if nudge.unit_id else program.week_at(self.now)
+        if (program.pk, week) not in self._recall:
+            moment = max(self.now, program.opens_at(week))
+            self._recall[program.pk, week] = recall_due_counts(program=program, moment=moment)
+        count = self._recall[program.pk, week].get(nudge.person_id, 0)
+        if not count:
+            return ""
+        return ngettext(
+            "You also have %(count)s key point to recall.",
+            "You also have %(count)s key points to recall.",
+            count,
+        ) % {"count": count}
 
     def _render(self, nudge: Nudge) -> Message:
         context = self._context(nudge)
@@ -125,7 +151,7 @@ class Renderer:
             "number": unit.number,
             "title": unit.title,
         }
-        return {"unit": unit, "subject": subject, "body": subject}
+        return {"unit": unit, "subject": subject, "body": subject + RECALL, "recall": RECALL}
 
     def _reminder(self, nudge: Nudge, context: dict) -> dict:
         unit = nudge.unit
