@@ -293,3 +293,59 @@ def test_a_second_reminder_waits_a_full_day_and_counts_across_the_persons_progra
         services.reminder_send(enrollment=other)
     assert Engagement.objects.get(pk=other.pk).reminded_at == a_day_later
     assert Engagement.objects.get(pk=person.pk).reminded_at == sent
+
+
+# Enrolling at the boundary, coming back, and how fresh the figures are ----------------------
+
+
+def test_enrolled_a_second_before_a_week_opens_counts_in_the_week_ending_and_at_the_opening_not(
+    org,
+):
+    program = make_program(org, slug="joiners", weeks=3)
+    opening = program.opens_at(2)
+    participant(org, program, "before", enrolled_at=opening - SECOND)
+    participant(org, program, "at", enrolled_at=opening)
+    assert rates(program, at(2, 3)) == {1: (0, 1), 2: (0, 2)}
+
+
+def test_someone_deactivated_and_back_within_the_week_is_counted_in_it(org):
+    program = make_program(org, slug="back", weeks=3)
+    person = participant(org, program, "back", enrolled_at=at(1) - dt.timedelta(days=3))
+    act(person, activity(program, 2, "task"), at(2, 1, hour=9))
+    for moment, active in [(at(2, 2), False), (at(2, 4), True)]:
+        with time_machine.travel(moment, tick=False):
+            Enrollment.objects.filter(pk=person.pk).update(is_active=active)
+        refreshed_at(program, moment + dt.timedelta(minutes=1))
+        left = Engagement.objects.get(pk=person.pk).left_at
+        assert (left is None) == active
+    assert rates(program, at(2, 5)) == {1: (0, 1), 2: (1, 1)}
+
+
+def test_a_deactivation_undone_before_any_refresh_is_never_noticed(org):
+    program = make_program(org, slug="unnoticed", weeks=3)
+    person = participant(org, program, "blink", enrolled_at=at(1) - dt.timedelta(days=3))
+    refreshed_at(program, at(2, 1))
+    Enrollment.objects.filter(pk=person.pk).update(is_active=False)
+    Enrollment.objects.filter(pk=person.pk).update(is_active=True)
+    refreshed_at(program, at(2, 2))
+    assert Engagement.objects.get(pk=person.pk).left_at is None
+    assert rates(program, at(2, 3)) == {1: (0, 1), 2: (0, 1)}
+
+
+def test_figures_less_than_a_minute_old_are_served_as_they_are_and_a_minute_old_are_redone(org):
+    program = make_program(org, slug="fresh-minute", weeks=3)
+    made = at(2, 3)
+    refreshed_at(program, made)
+    minute = dt.timedelta(seconds=services.REFRESH_SECONDS)
+    with time_machine.travel(made + minute - SECOND, tick=False):
+        assert services.figures_current(program=program).refreshed_at == made
+    with time_machine.travel(made + minute, tick=False):
+        assert services.figures_current(program=program).refreshed_at == made + minute
+
+
+def test_a_person_enrolled_after_the_last_refresh_appears_at_the_next_one(org):
+    program = make_program(org, slug="newcomer", weeks=3)
+    refreshed_at(program, at(2, 2))
+    participant(org, program, "new", enrolled_at=at(2, 2) + 10 * SECOND)
+    assert rates(program, at(2, 2) + 30 * SECOND) == {1: (0, 0), 2: (0, 0)}  # kept a minute
+    assert rates(program, at(2, 2) + 60 * SECOND) == {1: (0, 0), 2: (0, 1)}
