@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from pocketmentor.tests.test_env import run_python
+
 PACKAGE = Path(__file__).resolve().parents[1]
 # E-mails are read by mail programs, not under the site's policy, and need inline styles.
 TEMPLATES = sorted(
@@ -158,3 +160,24 @@ def test_uploaded_files_keep_their_own_sandbox_policy(ann, program, settings, tm
     (tmp_path / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     response = Client().get("/media/picture.png")
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_htmx_is_told_to_add_no_style_and_run_no_script():
+    base = (PACKAGE / "templates" / "base.html").read_text()
+    [config] = re.findall(r"<meta name=\"htmx-config\" content='([^']+)'>", base)
+    assert '"includeIndicatorStyles":false' in config  # its indicator's inline <style>
+    assert '"allowEval":false' in config and '"allowScriptTags":false' in config
+
+
+def test_a_public_bucket_is_allowed_for_images_and_captions(tmp_path):
+    environment = {
+        "DATA_DIR": str(tmp_path),
+        "S3_BUCKET": "pocketmentor",
+        "S3_PUBLIC_URL": "https://media.example.net/pm/",
+    }
+    done = run_python("from csp.utils import build_policy; print(build_policy())", environment)
+    assert done.returncode == 0, done.stderr
+    policy = directives(done.stdout.strip())
+    assert policy["img-src"] == "'self' data: https://media.example.net"
+    assert policy["media-src"] == "'self' https: https://media.example.net"
+    assert policy["default-src"] == "'self'"

@@ -143,6 +143,14 @@ def test_studio_dashboard_admin_and_two_factor_pages_break_no_policy(watched, li
         "/admin/audit/entry/",
     ]
     found = visit_all(watched(admin), live_server, paths)
+    # The card editor's preview, swapped in by htmx as the author types.
+    page = watched(admin)
+    page.goto(f"{live_server.url}{base}weeks/1/cards/new/")
+    ready(page)
+    page.locator("main form textarea").first.fill("Dette er **forhåndsvisningen**.")
+    page.locator("#preview strong", has_text="forhåndsvisningen").wait_for()
+    if problems := violations(page):
+        found["the card preview"] = problems
     # The second step of signing in, for someone with an authenticator app.
     facilitator = people["facilitator"]
     TOTPDevice.objects.create(user=facilitator, name="Telefon", confirmed=True)
