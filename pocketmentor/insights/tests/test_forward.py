@@ -8,6 +8,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from pocketmentor.insights import forward
@@ -152,3 +153,66 @@ def test_the_worker_forwards_each_minute_and_waits_out_a_broken_lrs(answered, se
     assert [len(body) for _, _, body in lrs.requests] == [5, 5, 2]
     assert len(lrs.accepted) == 7
     assert not LearningRecord.objects.filter(forwarded_at__isnull=True).exists()
+
+
+def forwarded_with(statuses, batches=None, **config):
+    """Forward against an LRS answering `statuses`; (sent or the error, waits, requests)."""
+    lrs, waits = Lrs(statuses), []
+    try:
+        try:
+            outcome = forward.forward_pending(
+                lrs=forward.Lrs(url=lrs.url, **config), sleep=waits.append, batches=batches
+            )
+        except forward.ForwardError as error:
+            outcome = error
+    finally:
+        lrs.close()
+    return outcome, waits, lrs.requests
+
+
+def test_a_conflict_means_the_lrs_holds_them_already_so_they_are_marked_sent(answered):
+    sent, waits, requests = forwarded_with([409], batch=10)
+    assert (sent, waits, len(requests)) == (7, [], 1)
+    assert not LearningRecord.objects.filter(forwarded_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("status", [408, 429, 502])
+def test_a_timeout_too_many_requests_or_a_server_error_is_tried_again(answered, status):
+    sent, waits, requests = forwarded_with([status, status], batch=10)
+    assert (sent, waits, len(requests)) == (7, [1.0, 2.0], 3)
+
+
+def test_the_waits_between_tries_double_and_stop_at_a_minute(answered):
+    error, waits, requests = forwarded_with([503] * 8, batch=10, retries=7, backoff=16)
+    assert isinstance(error, forward.ForwardError) and "HTTP 503" in str(error)
+    assert waits == [16, 32, 60, 60, 60, 60, 60] and len(requests) == 8
+    assert LearningRecord.objects.filter(forwarded_at__isnull=True).count() == 7
+
+
+def test_a_limit_on_batches_leaves_the_rest_oldest_first_for_the_next_run(answered):
+    first = list(LearningRecord.objects.order_by("stored", "id").values_list("pk", flat=True))
+    sent, _, requests = forwarded_with([], batch=3, batches=1)
+    assert sent == 3 and [len(body) for _, _, body in requests] == [3]
+    assert [s["id"] for s in requests[0][2]] == [str(pk) for pk in first[:3]]
+    waiting = LearningRecord.objects.filter(forwarded_at__isnull=True).values_list("pk", flat=True)
+    assert sorted(waiting) == sorted(first[3:])
+
+
+def test_without_credentials_no_authorization_header_is_sent(answered):
+    _, _, requests = forwarded_with([], batch=10)
+    assert "Authorization" not in requests[0][1]
+
+
+def test_the_configured_lrs_needs_an_http_address_and_takes_at_least_one_record_a_batch(
+    settings,
+):
+    settings.XAPI_LRS_URL = ""
+    assert forward.configured_lrs() is None
+    settings.XAPI_LRS_URL = "ftp://lrs.example/xapi/"
+    with pytest.raises(ImproperlyConfigured, match="http:// or https://"):
+        forward.configured_lrs()
+    settings.XAPI_LRS_URL = "https://lrs.example/xapi/"
+    settings.XAPI_FORWARD_BATCH, settings.XAPI_FORWARD_RETRIES = 0, -3
+    lrs = forward.configured_lrs()
+    assert (lrs.batch, lrs.retries) == (1, 0)
+    assert lrs.statements_url == "https://lrs.example/xapi/statements"
