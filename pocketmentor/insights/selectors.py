@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +21,10 @@ from pocketmentor.insights.models import (
     WeekTally,
 )
 from pocketmentor.learning import selectors as learning_selectors
-from pocketmentor.learning.models import Response
+from pocketmentor.learning.models import RecallAnswer, Response
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.lib.ordering import natural_key
-from pocketmentor.programs.models import Activity, Group, Program, Seminar, Unit
+from pocketmentor.programs.models import Activity, Group, Program, RecallQuestion, Seminar, Unit
 
 AT_RISK_AFTER = dt.timedelta(days=14)
 GROUPS_PER_PAGE = 50
@@ -324,3 +324,134 @@ def brief(*, program: Program, now: dt.datetime | None = None, points: list[Poin
     ):
         totals[what] += count
     return Brief(upcoming, previous, since, weeks, shared, dict(totals))
+
+
+# Retention: how many remembered a key point at its first, second and third recall -----------
+#
+# Read from the recalls themselves (learning.RecallAnswer, grouped): one query for the counts
+# per key point, one per group, and one for the key points' text. A share is shown only from
+# POLL_MIN_ANSWERS recalls, the rule that keeps the polls' answers from being inferred.
+
+RECALLS = (1, 2, 3)  # the recalls the dashboard shows, by number
+
+
+@dataclass
+class RetentionCell:
+    recalled: int = 0
+    remembered: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return self.recalled >= settings.POLL_MIN_ANSWERS
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.remembered / self.recalled) if self.recalled else 0
+
+    @property
+    def forgotten(self) -> int:
+        return self.recalled - self.remembered
+
+
+@dataclass
+class RetentionRow:
+    label: str
+    week: int | None
+    cells: list[RetentionCell]
+    total: RetentionCell
+
+    @property
+    def forgotten_percent(self) -> int:
+        return 100 - self.total.percent if self.total.recalled else 0
+
+
+@dataclass
+class Retention:
+    points: list[RetentionRow]
+    groups: list[RetentionRow]
+
+    @property
+    def min_answers(self) -> int:
+        return settings.POLL_MIN_ANSWERS
+
+
+def _retention_rows(counts: dict, keys: list, label_of, week_of) -> list[RetentionRow]:
+    rows = []
+    for key in keys:
+        cells = [RetentionCell(*counts.get((key, n), (0, 0))) for n in RECALLS]
+        total = RetentionCell(sum(c.recalled for c in cells), sum(c.remembered for c in cells))
+        rows.append(RetentionRow(label_of(key), week_of(key), cells, total))
+    return rows
+
+
+def _recall_counts(
+    program: Program, group_by: str, since: dt.datetime | None = None, *, names: bool = False
+):
+    """Recalls and those remembered per (`group_by`, recall number); with `names`, rows of
+    ((group id, group name), recall number, recalled, remembered) instead."""
+    answers = RecallAnswer.objects.filter(question__unit__program=program, repetition__in=RECALLS)
+    if since is not None:
+        answers = answers.filter(created_at__gte=since)
+    fields = [group_by, "enrollment__group__name"] if names else [group_by]
+    rows = (
+        answers.values_list(*fields, "repetition")
+        .annotate(n=Count("id"), remembered=Count("id", filter=Q(remembered=True)))
+        .order_by()
+    )
+    if names:
+        return [((key, name), repetition, n, kept) for key, name, repetition, n, kept in rows]
+    return {(key, repetition): (n, kept) for key, repetition, n, kept in rows}
+
+
+def _points(program: Program) -> list[RecallQuestion]:
+    return list(
+        RecallQuestion.objects.filter(unit__program=program)
+        .select_related("unit", "activity")
+        .order_by("unit__number", "position", "pk")
+    )
+
+
+def retention(*, program: Program) -> Retention:
+    """Share remembered per key point and per group at the first, second and third recall:
+    one query without key points, three with them."""
+    points = _points(program)
+    if not points:
+        return Retention([], [])
+    by_point = _recall_counts(program, "question_id")
+    by_group: dict = {}
+    names: dict = {}
+    for (group_id, name), repetition, n, kept in _recall_counts(
+        program, "enrollment__group_id", names=True
+    ):
+        by_group[group_id, repetition] = (n, kept)
+        names[group_id] = name if group_id is not None else _("No group")
+    keys = sorted(names, key=lambda pk: (pk is None, natural_key(names[pk])))
+    questions = {q.pk: q for q in points}
+    return Retention(
+        points=_retention_rows(
+            by_point,
+            [q.pk for q in points],
+            lambda pk: questions[pk].question_text,
+            lambda pk: questions[pk].unit.number,
+        ),
+        groups=_retention_rows(by_group, keys, names.__getitem__, lambda pk: None),
+    )
+
+
+def most_forgotten(
+    *, program: Program, since: dt.datetime | None = None, limit: int = 5
+) -> list[RetentionRow]:
+    """The key points forgotten most often (recalls since `since`), from enough recalls only."""
+    points = _points(program)
+    if not points:
+        return []
+    questions = {q.pk: q for q in points}
+    rows = _retention_rows(
+        _recall_counts(program, "question_id", since),
+        [q.pk for q in points],
+        lambda pk: questions[pk].question_text,
+        lambda pk: questions[pk].unit.number,
+    )
+    rows = [r for r in rows if r.total.shown and r.total.forgotten]
+    rows.sort(key=lambda r: (-r.forgotten_percent, -r.total.recalled, r.week or 0))
+    return rows[:limit]

@@ -57,6 +57,7 @@ def _figures(request: HttpRequest, organization, program) -> dict:
         ),
         "funnels": selectors.funnels(program=program, weeks=points),
         "polls": selectors.polls(program=program, weeks=len(points)),
+        "retention": selectors.retention(program=program),
         "week_numbers": weeks,
         "tally_kinds": WeekTally.What.choices,
         "tally_rows": _tally_rows(program, weeks),
@@ -141,6 +142,7 @@ def seminar_brief(request: HttpRequest, organization, program) -> HttpResponse:
         "chart": charts.weekly_chart(brief.weeks, running_week=program.week_at(now)),
         "running": bool(brief.weeks) and brief.weeks[-1].week == program.week_at(now),
         "shared": brief.shared[:SHARED_IN_BRIEF],
+        "forgotten": selectors.most_forgotten(program=program, since=brief.since),
         "average": round(sum(p.percent for p in brief.weeks) / len(brief.weeks))
         if brief.weeks
         else None,

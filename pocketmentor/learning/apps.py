@@ -12,3 +12,6 @@ class Config(AppConfig):
         from pocketmentor.programs import signals
 
         signals.content_changed.connect(pages.content_changed, dispatch_uid="learning.pages")
+        from pocketmentor.learning import services
+
+        signals.recall_added.connect(services.recall_added, dispatch_uid="learning.recall_added")

@@ -223,6 +223,24 @@ def recall_cards_start(*, enrollment: Enrollment, unit_id: int) -> None:
     )
 
 
+def recall_added(sender, *, questions: list[RecallQuestion], **kwargs) -> None:
+    """Key points added to units: those who answered in a unit already get them, due as if
+    they had been there from the start (the week after the unit's week)."""
+    for question in questions:
+        program = question.unit.program
+        due = program.opens_at(question.unit.number + 1)
+        enrollments = (
+            Response.objects.filter(activity__unit_id=question.unit_id)
+            .values_list("enrollment_id", flat=True)
+            .distinct()
+        )
+        RecallCard.objects.bulk_create(
+            [RecallCard(enrollment_id=e, question=question, due=due) for e in enrollments],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+
+
 def recall_week(program: Program, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """When the program week under way at `moment` opened, and when the next one opens."""
     week = program.week_at(moment)

@@ -6,9 +6,12 @@ import uuid
 import pytest
 import time_machine
 
+from pocketmentor.conftest import enroll, make_person, signed_in
 from pocketmentor.insights import records, selectors, services
 from pocketmentor.insights.models import Engagement, LearningRecord
 from pocketmentor.insights.tests.conftest import act, activity, at
+from pocketmentor.learning import services as learning_services
+from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.services import recall_answer
 from pocketmentor.programs.models import RecallQuestion
 
@@ -89,3 +92,48 @@ def test_rebuilt_rollups_keep_the_weeks_of_recall(ann, program, point):
         services.rollups_rebuild(program=program)
     rebuilt = Engagement.objects.get(enrollment=enrollment)
     assert (rebuilt.recall_weeks, rebuilt.task_weeks, rebuilt.done) == (0b10, 0b1, 2)
+
+
+BASE = "/studio/fjordvik/p/lead/insights/"
+
+
+@pytest.fixture
+def recalled(org, ann, bob, program, groups, point, settings):
+    """Three recalled week 1's point in week 2: Ann and Cai (group A) remembered, Bob (B) not."""
+    settings.POLL_MIN_ANSWERS = 2
+    cai = make_person("cai@fjordvik.example", org=org, role="participant")
+    enroll(cai, program, groups[0])
+    for person, rating in ((ann, 3), (bob, 1), (cai, 4)):
+        enrollment = person.enrollments.get()
+        act(enrollment, activity(program, 1, "task"), at(1, 2))
+        recall(enrollment, point, at(2, 2), rating=rating)
+    return point
+
+
+def test_the_dashboard_shows_retention_per_key_point_and_group(admin_user, recalled):
+    client = signed_in(admin_user)
+    page = client.get(BASE).content.decode()
+    assert "Hva de husker av hovedpoengene" in page
+    assert "The point of week 1?" in page and '67 % <span class="muted">av 3</span>' in page
+    assert '100 % <span class="muted">av 2</span>' in page  # group A
+    assert 'title="For få repetisjoner til å vises">–</abbr>' in page  # group B: one recall
+    client.post("/language/", {"language": "en"})
+    page = client.get(BASE).content.decode()
+    assert "Retention of key points" in page and '67% <span class="muted">of 3</span>' in page
+
+
+def test_the_brief_lists_the_key_points_most_often_forgotten(admin_user, recalled, program):
+    other = RecallQuestion.objects.create(
+        unit=program.units.get(number=1), position=3, prompt="Remembered by all?"
+    )
+    learning_services.recall_added(RecallQuestion, questions=[other])  # as an import sends
+    for person in Enrollment.objects.filter(program=program):
+        recall(person, other, at(2, 3), rating=3)
+    client = signed_in(admin_user)
+    page = client.get(BASE + "brief/").content.decode()
+    assert "Hovedpoengene som oftest glemmes" in page
+    assert "The point of week 1?" in page and "glemt i 33 % av 3 repetisjoner" in page
+    assert "Remembered by all?" not in page  # never forgotten
+    client.post("/language/", {"language": "en"})
+    page = client.get(BASE + "brief/").content.decode()
+    assert "forgotten in 33% of 3 recalls" in page

@@ -193,14 +193,19 @@ def _recall_sync(unit: Unit, spec: UnitSpec) -> None:
     by_quiz = {q.activity_id: q for q in current if q.activity_id is not None}
     own = [q for q in current if q.activity_id is None]
     position = 0
+    added = []
     for quiz in quizzes:
         position += 1
         question = by_quiz.pop(quiz.pk, None) or RecallQuestion(unit=unit, activity=quiz)
         question.position = position
+        if question.pk is None:
+            added.append(question)
         question.save()
     for index, recall in enumerate(spec.recall):
         position += 1
         question = own[index] if index < len(own) else RecallQuestion(unit=unit)
+        if question.pk is None:
+            added.append(question)
         question.position, question.prompt, question.answer = (
             position,
             recall.question,
@@ -210,6 +215,8 @@ def _recall_sync(unit: Unit, spec: UnitSpec) -> None:
     gone = [q.pk for q in by_quiz.values()] + [q.pk for q in own[len(spec.recall) :]]
     if gone:
         RecallQuestion.objects.filter(pk__in=gone).delete()
+    if added:
+        signals.recall_added.send(RecallQuestion, questions=added)
 
 
 def _shape(activity: Activity) -> str:

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from pocketmentor.conftest import answer, enroll, make_person
+from pocketmentor.learning.models import RecallCard
 from pocketmentor.programs.importer import ProgramFolderError, read_program
 from pocketmentor.programs.models import RecallQuestion
 from pocketmentor.programs.services import program_export, program_import
@@ -98,3 +100,15 @@ def test_a_wrong_recall_is_a_listed_problem(tmp_path, change, problem):
     with translation.override("en"), pytest.raises(ProgramFolderError) as raised:
         read_program(folder(tmp_path, UNIT.replace(*change)))
     assert problem in raised.value.errors
+
+
+def test_a_point_added_by_an_import_comes_back_to_those_who_did_its_unit(org, tmp_path):
+    no_recall = UNIT.split("recall:\n  - question")[0].replace("    recall: true\n", "")
+    program = program_import(organization=org, folder=folder(tmp_path, no_recall + "---\nA.\n"))
+    person = make_person("ann@fjordvik.example", org=org, role="participant")
+    enrollment = enroll(person, program)
+    answer(enrollment, program.units.get().activities.get(kind="reflection"), text="Mine.")
+    program_import(organization=org, folder=folder(tmp_path))
+    cards = RecallCard.objects.filter(enrollment=enrollment)
+    assert cards.count() == 3
+    assert {c.due for c in cards} == {program.opens_at(2)}
