@@ -193,7 +193,7 @@ def _recall_sync(unit: Unit, spec: UnitSpec) -> None:
     by_quiz = {q.activity_id: q for q in current if q.activity_id is not None}
     own = [q for q in current if q.activity_id is None]
     position = 0
-    added = []
+    added: list[RecallQuestion] = []
     for quiz in quizzes:
         position += 1
         question = by_quiz.pop(quiz.pk, None) or RecallQuestion(unit=unit, activity=quiz)
