@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from pocketmentor.accounts.sessions import phone_key
 from pocketmentor.insights import api
 
 
@@ -101,10 +102,17 @@ PERMISSIONS_POLICY = ", ".join(
 )  # fmt: skip
 
 
+# Names the signed-in session to the phone's service worker (learning/templates/learning/sw.js),
+# which keeps the pages it saw under that name; "none": nobody is signed in.
+PERSON_HEADER = "X-Pocketmentor-Person"
+
+
 class PrivacyHeadersMiddleware:
-    """Permissions-Policy on every answer; `Cache-Control: private` on every page made for
-    the person whose session it read, so no shared cache (a proxy, a CDN) keeps one person's
-    page for another."""
+    """Permissions-Policy on every answer. On every page made for the person whose session it
+    read: `Cache-Control: private, no-store`, so no shared cache (a proxy, a CDN) keeps one
+    person's page for another, and the browser keeps none on a shared phone (its disk cache,
+    its back button's copies); and `X-Pocketmentor-Person`, so the service worker keeps its
+    copies for that session alone (docs/privacy.md)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,5 +123,10 @@ class PrivacyHeadersMiddleware:
         # A page that read the session says Vary: Cookie (SessionMiddleware): it is someone's.
         personal = "cookie" in response.get("Vary", "").lower()
         if personal and "Cache-Control" not in response:
-            patch_cache_control(response, private=True)
+            patch_cache_control(response, private=True, no_store=True)
+        # An outage answer (5xx) may not know who is signed in, and a file the same for
+        # everyone (kept by shared caches) is nobody's: they say nothing.
+        public = "public" in response.get("Cache-Control", "")
+        if personal and response.status_code < 500 and not public:
+            response[PERSON_HEADER] = phone_key(request) or "none"
         return response

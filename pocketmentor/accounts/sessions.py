@@ -12,7 +12,9 @@ from contextvars import ContextVar
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from pocketmentor.accounts.models import Session, User
 
@@ -27,6 +29,22 @@ def signed_in(user_id) -> User | None:
         return None
     _person.set(None)
     return person
+
+
+def phone_key(request: HttpRequest) -> str:
+    """A name for this signed-in session, for the phone's service worker; "" when signed out.
+
+    The service worker keeps the pages a person opened under it, and drops them when the
+    server names another session (someone else signed in) or none (the session ended: signed
+    out, deleted, the person deactivated). Each sign-in starts a new session key (Django), so
+    each gets a new name. It is an HMAC of the session key: it tells nothing about the session
+    key or the person, and cannot be turned into either.
+    """
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if user is None or session is None or not user.is_authenticated or not session.session_key:
+        return ""
+    return salted_hmac("pocketmentor.phone-key", session.session_key).hexdigest()[:24]
 
 
 def forget(**kwargs) -> None:

@@ -314,9 +314,12 @@
     showPending({ fill: true }).then(flush);
   }
 
-  // Signing out on a shared phone leaves no pages behind.
+  // Signing out on a shared phone leaves no pages behind (the service worker's copies are in
+  // "pages-" caches, one per session; the answer's Clear-Site-Data drops them too).
   document.querySelector("form.sign-out")?.addEventListener("submit", () => {
-    if ("caches" in window) caches.delete("pages");
+    if (!("caches" in window)) return;
+    caches.keys().then((names) => names.filter((name) => name.startsWith("pages"))
+      .forEach((name) => caches.delete(name)));
   });
 
   // Reading: once the last card of a unit has been on screen, say so (once per unit and
