@@ -10,3 +10,8 @@ class Config(AppConfig):
         import pocketmentor.nudges.jobs  # noqa: F401 - its periodic jobs, for the worker
         import pocketmentor.nudges.privacy  # noqa: F401
         import pocketmentor.nudges.receivers  # noqa: F401
+        from pocketmentor.nudges import planning
+        from pocketmentor.programs import selectors
+
+        # The going-live page says when the first "week opens" message goes.
+        selectors.going_live_hooks["first_release"] = planning.first_release

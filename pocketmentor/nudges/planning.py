@@ -21,6 +21,7 @@ from pocketmentor.nudges.rules import DAY, at, next_allowed, rules_for, rules_ma
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import AUTHORS
 from pocketmentor.programs.models import Program
+from pocketmentor.programs.selectors import FirstRelease
 
 HORIZON = dt.timedelta(hours=36)
 # How late each kind may still go out; later it is stale and dropped.
@@ -108,6 +109,25 @@ def candidates(*, now: dt.datetime, until: dt.datetime, skip_planned: bool) -> I
             if digest.key not in digests or digest.due_at < digests[digest.key].due_at:
                 digests[digest.key] = digest
     yield from digests.values()
+
+
+def first_release(program: Program, numbers: list[int], now: dt.datetime) -> FirstRelease:
+    """The first "week opens" message a program going live now would send, as planned below:
+    the first of weeks `numbers` whose message is not yet too late, at the program's hours
+    (a person's own time zone may move it)."""
+    rules = rules_for(program)
+    if not rules.releases:
+        return FirstRelease(off=True)
+    for number in sorted(numbers):
+        opens, next_open = program.opens_at(number), program.opens_at(number + 1)
+        if opens + RELEASE_LATE <= now:
+            continue
+        due = next_allowed(opens, rules, program.zone)
+        # Sent when due, or when the worker meets it, within the hours messages may arrive.
+        at = next_allowed(max(due, now), rules, program.zone)
+        if at < min(next_open, due + RELEASE_LATE):
+            return FirstRelease(number=number, at=at)
+    return FirstRelease()
 
 
 class _ProgramPlanner:

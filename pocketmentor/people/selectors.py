@@ -62,11 +62,14 @@ def _line(membership: Membership) -> PersonLine:
     return PersonLine(membership=membership, groups=groups, active=active)
 
 
-def not_invited(*, organization: Organization):
-    """The organization's active participants who never had an invitation."""
+def not_invited(*, organization: Organization, program: Program | None = None):
+    """The organization's active participants who never had an invitation; with `program`,
+    only those taking part in it."""
     taking_part = Enrollment.objects.filter(
         user=OuterRef("user"), program__organization=organization, is_active=True
     )
+    if program is not None:
+        taking_part = taking_part.filter(program=program)
     return Membership.objects.filter(
         Exists(taking_part),
         organization=organization,
@@ -74,6 +77,27 @@ def not_invited(*, organization: Organization):
         invited_at__isnull=True,
         user__is_active=True,
     )
+
+
+def not_invited_by_program(*, organization: Organization) -> dict[int, int]:
+    """How many of each program's active participants never had an invitation: one query."""
+    uninvited = Membership.objects.filter(
+        user=OuterRef("user"),
+        organization=organization,
+        role=Membership.Role.PARTICIPANT,
+        invited_at__isnull=True,
+    )
+    rows = (
+        Enrollment.objects.filter(
+            Exists(uninvited),
+            program__organization=organization,
+            is_active=True,
+            user__is_active=True,
+        )
+        .values("program_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["program_id"]: row["count"] for row in rows}
 
 
 def is_active_here(membership: Membership) -> bool:

@@ -12,11 +12,11 @@ group = "<slug:org>/p/<slug:program>/groups/"
 seminar = "<slug:org>/p/<slug:program>/seminars/"
 urlpatterns = [
     path("<slug:org>/people/", people.people_list, name="list"),
-    path("<slug:org>/people/invite/", people.people_invite, name="invite_all"),
     path(person + "invite/", people.person_invite, name="invite"),
     path(person + "deactivate/", people.person_deactivate, name="deactivate"),
     path(person + "reactivate/", people.person_reactivate, name="reactivate"),
     path("<slug:org>/p/<slug:program>/people/import/", people.people_import, name="import"),
+    path("<slug:org>/p/<slug:program>/people/invite/", people.people_invite, name="invite_program"),
     path(
         "<slug:org>/p/<slug:program>/people/import/confirm/",
         people.people_import_confirm,

@@ -6,6 +6,7 @@ class Config(AppConfig):
     label = "programs"
 
     def ready(self):
+        import pocketmentor.programs.jobs  # noqa: F401 - its periodic job, for the worker
         from pocketmentor.orgs import permissions
         from pocketmentor.programs import lookup
 

@@ -105,6 +105,18 @@ class Unit(models.Model):
         return self.program.opens_at(self.number)
 
 
+class LiveCards(models.Manager):
+    """Cards on the pages: one deleted in the studio is hidden at once, and can be brought
+    back for a while (programs.selectors.UNDO_WINDOW) before it is purged."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
+class AllCards(models.Manager):
+    """Every card, the removed ones too."""
+
+
 class Card(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
@@ -123,6 +135,10 @@ class Card(models.Model):
     captions = models.CharField(
         _("captions file"), max_length=500, blank=True, help_text=_("WebVTT captions for a video.")
     )
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = LiveCards()  # the default: every page, export and copy sees live cards only
+    everything = AllCards()  # with the removed ones: undo, purge, import
 
     class Meta:
         verbose_name = _("card")

@@ -14,6 +14,7 @@ urlpatterns = [
     path(program, views.program, name="program"),
     path(program + "settings/", views.program_edit, name="program_edit"),
     path(program + "state/", views.program_state, name="program_state"),
+    path(program + "go-live/", views.program_golive, name="program_golive"),
     path(program + "duplicate/", views.program_duplicate, name="program_duplicate"),
     path(program + "export.zip", views.program_export, name="program_export"),
     path(program + "weeks/new/", views.unit_new, name="unit_new"),

@@ -6,14 +6,18 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pocketmentor.lib.views import reads_only
 from pocketmentor.orgs.permissions import AUTHORS, staff_page, studio_organizations
-from pocketmentor.programs import media
+from pocketmentor.programs import media, selectors
 from pocketmentor.programs.archive import extract_program, program_zip
 from pocketmentor.programs.forms import (
     ActivityForm,
@@ -31,6 +35,7 @@ from pocketmentor.programs.services import authoring, program_import
 
 GET_POST = ["GET", "POST"]
 UPLOAD_LIMIT = 5 * 1024 * 1024  # read before checking what is inside, so cap it first
+UNDO_MINUTES = int(selectors.UNDO_WINDOW.total_seconds() // 60)
 
 
 studio_page = staff_page(AUTHORS)
@@ -69,10 +74,42 @@ def program_new(request, organization) -> HttpResponse:
 @require_GET
 @studio_page
 def program(request, organization, program: Program) -> HttpResponse:
-    units = list(program.units.order_by("number"))
-    schedule = [(unit, program.opens_at(unit.number)) for unit in units]
-    context = {"org": organization, "program": program, "schedule": schedule}
+    """The program's page: its next step first, then its weeks, then the rest in groups."""
+    weeks = selectors.weeks_of(program)
+    is_admin = request.membership.role == "admin"
+    enrolled = selectors.enrolled_count(program)
+    not_invited = selectors.not_invited_count(program) if is_admin else 0
+    step = selectors.next_step(
+        program, weeks, enrolled=enrolled, not_invited=not_invited, is_admin=is_admin
+    )
+    context = {
+        "org": organization, "program": program, "weeks": weeks, "step": step,
+        "enrolled": enrolled, "is_admin": is_admin,
+    }  # fmt: skip
     return render(request, "programs/program.html", context)
+
+
+@require_http_methods(GET_POST)
+@studio_page
+def program_golive(request, organization, program: Program) -> HttpResponse:
+    """What going live will do (GET), and doing it (POST); a second POST does nothing."""
+    if request.method == "POST":
+        published = authoring.program_go_live(program=program)
+        if published is None:
+            messages.info(request, _("The program is live already; nothing changed."))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The program is live, and %(count)s week is published.",
+                    "The program is live, and %(count)s weeks are published.",
+                    len(published),
+                )
+                % {"count": len(published)},
+            )
+        return redirect("studio:program", organization.slug, program.slug)
+    context = {"org": organization, "program": program, "plan": selectors.going_live(program)}
+    return render(request, "programs/golive.html", context)
 
 
 @require_http_methods(GET_POST)
@@ -87,11 +124,21 @@ def program_edit(request, organization, program: Program) -> HttpResponse:
     return render(request, "programs/program_form.html", context)
 
 
-@require_POST
+@require_http_methods(GET_POST)
 @studio_page
 def program_state(request, organization, program: Program) -> HttpResponse:
-    state = request.POST.get("state")
-    if state in Program.State.values:
+    """Finish, reopen or take back to draft; going live has a page of its own.
+
+    Back to draft with people enrolled asks first (a page, then a POST with `confirm`)."""
+    state = request.POST.get("state") or request.GET.get("state")
+    if state == Program.State.LIVE and program.state == Program.State.DRAFT:
+        return redirect("studio:program_golive", organization.slug, program.slug)
+    if state == Program.State.DRAFT and program.state != Program.State.DRAFT:
+        enrolled = selectors.enrolled_count(program)
+        if request.method == "GET" or (enrolled and not request.POST.get("confirm")):
+            context = {"org": organization, "program": program, "enrolled": enrolled}
+            return render(request, "programs/program_draft.html", context)
+    if request.method == "POST" and state in Program.State.values and state != program.state:
         authoring.program_update(program=program, state=state)
         messages.success(
             request,
@@ -151,6 +198,8 @@ def unit(request, organization, program: Program, number: int) -> HttpResponse:
         "form": form,
         "cards": unit.cards.all(),
         "activities": unit.activities.live().prefetch_related("options"),
+        "undoable": _undoable(organization, program, unit),
+        "undo_minutes": UNDO_MINUTES,
         "opens_at": program.opens_at(unit.number),
         "card_kinds": Card.Kind.choices,
         "activity_kinds": Activity.Kind.choices,
@@ -158,12 +207,42 @@ def unit(request, organization, program: Program, number: int) -> HttpResponse:
     return render(request, "programs/unit.html", context)
 
 
-@require_POST
+def _undoable(organization, program: Program, unit: Unit) -> list[dict]:
+    """The week's cards and activities deleted within the undo window, newest first."""
+    where = [organization.slug, program.slug, unit.number]
+    found = [
+        {"item": card, "snippet": card.body or card.caption or card.url,
+         "url": reverse("studio:card_action", args=[*where, card.pk])}
+        for card in selectors.undoable(Card.everything.filter(unit=unit))
+    ] + [
+        {"item": activity, "snippet": activity.prompt,
+         "url": reverse("studio:activity_action", args=[*where, activity.pk])}
+        for activity in selectors.undoable(Activity.objects.filter(unit=unit))
+    ]  # fmt: skip
+    return sorted(found, key=lambda each: each["item"].removed_at, reverse=True)
+
+
+@require_http_methods(GET_POST)
 @studio_page
 def unit_action(request, organization, program: Program, number: int) -> HttpResponse:
-    """Publish, unpublish or move a unit."""
+    """Publish, unpublish or move a unit; unpublishing a week participants may see asks first."""
     unit = get_object_or_404(Unit, program=program, number=number)
-    action = request.POST.get("action")
+    action = request.POST.get("action") or request.GET.get("action")
+    if (
+        action == "unpublish"
+        and unit.published_at
+        and program.state != Program.State.DRAFT
+        and (request.method == "GET" or not request.POST.get("confirm"))
+    ):
+        context = {
+            "org": organization, "program": program, "unit": unit,
+            "enrolled": selectors.enrolled_count(program),
+            "opened": unit.opens_at <= timezone.now(),
+            "answered": unit.activities.aggregate(n=Count("responses"))["n"],
+        }  # fmt: skip
+        return render(request, "programs/unit_unpublish.html", context)
+    if request.method != "POST":
+        return redirect("studio:unit", organization.slug, program.slug, unit.number)
     if action in ("publish", "unpublish"):
         authoring.unit_publish(unit=unit, published=action == "publish")
         return redirect("studio:unit", organization.slug, program.slug, unit.number)
@@ -204,16 +283,61 @@ def card_preview(request, organization) -> HttpResponse:
     return render(request, "programs/_card_preview.html", {"card": card})
 
 
-@require_POST
+@require_http_methods(GET_POST)
 @studio_page
 def card_action(request, organization, program: Program, number: int, card_id: int):
-    card = get_object_or_404(Card, unit__program=program, unit__number=number, pk=card_id)
-    action = request.POST.get("action")
-    if action == "delete":
+    """Move a card, delete it (asking first in a published week), or undo its deletion."""
+    card = get_object_or_404(
+        Card.everything.select_related("unit"),
+        unit__program=program, unit__number=number, pk=card_id,
+    )  # fmt: skip
+    action = request.POST.get("action") or request.GET.get("action")
+    if action == "undo":
+        return _undo(request, organization, program, number, card)
+    if card.removed_at is not None:
+        raise Http404
+    if action == "delete" and (
+        request.method == "GET" or (card.unit.published_at and not request.POST.get("confirm"))
+    ):
+        context = {
+            "org": organization, "program": program, "card": card, "undo_minutes": UNDO_MINUTES,
+        }  # fmt: skip
+        return render(request, "programs/card_delete.html", context)
+    if request.method == "POST" and action == "delete":
         authoring.card_delete(card=card)
-        messages.success(request, _("The card is deleted."))
-    elif action in ("up", "down"):
+        messages.success(request, _deleted_text(_("The card is deleted.")))
+    elif request.method == "POST" and action in ("up", "down"):
         authoring.item_move(item=card, step=-1 if action == "up" else 1)
+    return redirect("studio:unit", organization.slug, program.slug, number)
+
+
+def _deleted_text(done: str) -> str:
+    undo = ngettext(
+        "You can undo it on this page for %(minutes)s minute.",
+        "You can undo it on this page for %(minutes)s minutes.",
+        UNDO_MINUTES,
+    )
+    return f"{done} {undo % {'minutes': UNDO_MINUTES}}"
+
+
+def _undo(request, organization, program, number: int, item: Card | Activity) -> HttpResponse:
+    """Bring back a deleted card or activity within the window; a second undo does nothing."""
+    if request.method != "POST":
+        return redirect("studio:unit", organization.slug, program.slug, number)
+    if item.removed_at is None:
+        messages.info(request, _("It is back already."))
+    elif authoring.item_restore(item=item):
+        messages.success(request, _("It is back, where it was."))
+    else:
+        messages.error(
+            request,
+            ngettext(
+                "It was deleted more than %(minutes)s minute ago and cannot be brought back.",
+                "It was deleted more than %(minutes)s minutes ago and cannot be brought back.",
+                UNDO_MINUTES,
+            )
+            % {"minutes": UNDO_MINUTES},
+        )
     return redirect("studio:unit", organization.slug, program.slug, number)
 
 
@@ -269,25 +393,30 @@ def activity(request, organization, program, number: int, activity_id: int | Non
 @require_http_methods(GET_POST)
 @studio_page
 def activity_action(request, organization, program, number: int, activity_id: int):
-    """Move an activity, or delete it (asking first when participants have answered it)."""
+    """Move an activity, delete it (asking first in a published week or when participants
+    have answered it), or undo its deletion."""
     activity = get_object_or_404(
-        Activity.objects.live(), unit__program=program, unit__number=number, pk=activity_id
-    )
+        Activity.objects.select_related("unit"),
+        unit__program=program, unit__number=number, pk=activity_id,
+    )  # fmt: skip
     action = request.POST.get("action") or request.GET.get("action")
+    if action == "undo":
+        return _undo(request, organization, program, number, activity)
+    if activity.removed_at is not None:
+        raise Http404
     answered = activity.responses.count()
+    ask = answered or activity.unit.published_at
     if action == "delete" and (
-        request.method == "GET" or (answered and not request.POST.get("confirm"))
+        request.method == "GET" or (ask and not request.POST.get("confirm"))
     ):
         context = {
-            "org": organization,
-            "program": program,
-            "activity": activity,
-            "answered": answered,
-        }
+            "org": organization, "program": program, "activity": activity,
+            "answered": answered, "undo_minutes": UNDO_MINUTES,
+        }  # fmt: skip
         return render(request, "programs/activity_delete.html", context)
     if request.method == "POST" and action == "delete":
         authoring.activity_remove(activity=activity)
-        messages.success(request, _("The activity is deleted."))
+        messages.success(request, _deleted_text(_("The activity is deleted.")))
     elif request.method == "POST" and action in ("up", "down"):
         authoring.item_move(item=activity, step=-1 if action == "up" else 1)
     return redirect("studio:unit", organization.slug, program.slug, number)

@@ -155,6 +155,7 @@ def test_every_app_declares_its_own_jobs_and_no_app_declares_another_apps():
         "accounts.sessions_prune",
         "audit.prune",
         "people.files_prune",
+        "programs.removed_purge",
         "insights.figures",
         "insights.forward",
         "nudges.plan",

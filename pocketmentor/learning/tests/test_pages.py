@@ -154,3 +154,21 @@ def test_a_preview_while_the_author_types_keeps_the_pages_an_edit_does_not(
     assert preview.status_code == 200 and version() == before
     author.post(f"{STUDIO}weeks/1/action/", {"action": "unpublish"})
     assert version() == before + 1
+
+
+def test_a_card_deleted_in_the_studio_leaves_the_kept_page_at_once_and_undo_brings_it_back(
+    ann, facilitator, program
+):
+    client = signed_in(ann)
+    card = program.units.get(number=2).cards.first()
+    card.body = "Words to take back"
+    card.save()
+    assert "Words to take back" in page(client, program)
+    assert "Words to take back" in page(client, program)  # kept by now
+    studio = signed_in(facilitator)
+    url = f"{STUDIO}weeks/2/cards/{card.pk}/action/"
+    studio.post(url, {"action": "delete", "confirm": "1"})
+    assert "Words to take back" not in page(client, program)
+    assert "Words to take back" not in page(client, program, "week/2/")
+    studio.post(url, {"action": "undo"})
+    assert "Words to take back" in page(client, program)

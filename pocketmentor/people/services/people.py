@@ -200,13 +200,17 @@ def person_invite(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def people_invite(*, organization: Organization) -> int:
-    """Invite every active participant who was never invited; how many were."""
+def people_invite(*, program: Program) -> int:
+    """Invite the program's active participants who were never invited; how many were.
+
+    A second call finds nobody left: those it invited are marked within the same transaction.
+    """
+    organization = program.organization
     taking_part = Enrollment.objects.filter(
         program__organization=organization, is_active=True
     ).select_related("program")
     pending = list(
-        not_invited(organization=organization)
+        not_invited(organization=organization, program=program)
         .select_related("user")
         .select_for_update(of=("self",))
         .prefetch_related(Prefetch("user__enrollments", taking_part, to_attr="here"))

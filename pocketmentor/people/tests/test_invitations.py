@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone
 
 from pocketmentor.accounts.tests.test_smtp import Inbox
-from pocketmentor.conftest import NOW, make_person, signed_in
-from pocketmentor.orgs.models import Membership
+from pocketmentor.conftest import NOW, enroll, make_person, make_program, signed_in
+from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.people.importing import read_people
 from pocketmentor.people.services import membership_deactivate, people_import
 
@@ -138,7 +138,7 @@ def test_an_invitation_is_resent_at_most_every_ten_minutes(
     assert client.session["_auth_user_id"] == str(ann.pk)
 
 
-def test_invite_everyone_not_invited_yet(
+def test_inviting_a_programs_participants_asks_first_and_invites_only_them(
     admin_user,
     ann,
     bob,
@@ -146,18 +146,39 @@ def test_invite_everyone_not_invited_yet(
     inbox,
     django_capture_on_commit_callbacks,
 ):
+    program = ann.enrollments.get().program
+    org = program.organization
     Membership.objects.filter(user=bob).update(invited_at=timezone.now())
-    gone = make_person("gone@fjordvik.example", org=ann.memberships.get().organization,
-                       role="participant")  # fmt: skip
-    gone.enrollments.create(program=ann.enrollments.get().program, is_active=False)
+    gone = make_person("gone@fjordvik.example", org=org, role="participant")
+    gone.enrollments.create(program=program, is_active=False)
+    # Imported for another program of the same organization: not this program's invitation.
+    other = make_program(org, slug="new-cohort", weeks=1)
+    newcomer = make_person("new@fjordvik.example", org=org, role="participant")
+    enroll(newcomer, other)
     hr = signed_in(admin_user)
+    people = hr.get(PEOPLE).content.decode()
+    assert "Inviter den 1 deltakeren i Leading som ikke er invitert ennå" in people
+    assert people.count("som ikke er invitert ennå") == 2  # one button for each program
+    url = f"/studio/fjordvik/p/{program.slug}/people/invite/"
+    page = hr.get(url).content.decode()
+    assert "Invitere 1 deltaker i Leading?" in page and "Send 1 invitasjon" in page
+    assert inbox.messages == []  # asking sends nothing
     with django_capture_on_commit_callbacks(execute=True):
-        response = hr.post(f"{PEOPLE}invite/", follow=True)
-    assert "En invitasjon er på vei til 1 deltaker." in response.content.decode()
+        response = hr.post(url, follow=True)
+    assert "En invitasjon er på vei til 1 deltaker i Leading." in response.content.decode()
     assert [m[0] for m in received(inbox)] == ["ann@fjordvik.example"]
     with django_capture_on_commit_callbacks(execute=True):
-        again = hr.post(f"{PEOPLE}invite/", follow=True)
-    assert "Alle aktive deltakere har allerede fått en invitasjon." in again.content.decode()
+        again = hr.post(url, follow=True)
+    assert "Alle aktive deltakere i Leading har allerede fått en invitasjon." in (
+        again.content.decode()
+    )
+    assert len(inbox.messages) == 1
+    assert Membership.objects.get(user=newcomer).invited_at is None
+    # Facilitators do not invite; another organization's admin finds nothing here.
+    assert signed_in(facilitator).get(url).status_code == 404
+    stranger_org = Organization.objects.create(name="Other AS", slug="other")
+    stranger = make_person("boss@other.example", org=stranger_org, role="admin")
+    assert signed_in(stranger).post(url).status_code == 404
     assert len(inbox.messages) == 1
 
 

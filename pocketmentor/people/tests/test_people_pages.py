@@ -19,6 +19,7 @@ from pocketmentor.people.tests.test_people_file import xlsx_bytes
 PEOPLE = "/studio/fjordvik/people/"
 IMPORT = "/studio/fjordvik/p/lead/people/import/"
 CONFIRM = IMPORT + "confirm/"
+INVITE = "/studio/fjordvik/p/lead/people/invite/"
 CSV = (
     "navn;e-post;avdeling;gruppe\n"
     "Kari Nordmann;kari@fjordvik.example;Oppvekst;Gruppe 1\n"
@@ -165,7 +166,7 @@ def test_the_people_page_lists_everyone_with_what_admins_need(hr, ann, bob, faci
     assert "Aldri" in bob_row
     assert "Tilrettelegger" in page and "Administrator" in page
     assert "4 personer" in page
-    assert "Inviter de 2 deltakerne som ikke er invitert ennå" in page
+    assert "Inviter de 2 deltakerne i Leading som ikke er invitert ennå" in page
 
 
 def test_search_finds_by_name_or_address_and_keeps_what_was_typed(hr, ann, bob):
@@ -264,7 +265,7 @@ def admin_only_posts(ann):
     return [
         (IMPORT, {"file": SimpleUploadedFile("p.csv", CSV.encode())}),
         (CONFIRM, {"digest": "x"}),
-        (f"{PEOPLE}invite/", {}),
+        (INVITE, {}),
         (f"{person}invite/", {}),
         (f"{person}deactivate/", {}),
         (f"{person}reactivate/", {}),
@@ -278,6 +279,7 @@ def test_only_admins_change_people(request, who, ann, admin_user, mailoutbox):
     for url, data in admin_only_posts(ann):
         assert client.post(url, data).status_code == 404, url
     assert client.get(IMPORT).status_code == 404
+    assert client.get(INVITE).status_code == 404
     ann.refresh_from_db()
     assert ann.is_active and ann.memberships.get().invited_at is None and mailoutbox == []
     assert Membership.objects.count() == memberships
@@ -307,8 +309,9 @@ def test_strangers_are_sent_to_sign_in(program):
 
 def test_wrong_methods_are_refused(hr, ann):
     person = f"{PEOPLE}{ann.memberships.get().pk}/"
-    for url in (CONFIRM, f"{PEOPLE}invite/", f"{person}invite/", f"{person}deactivate/"):
+    for url in (CONFIRM, f"{person}invite/", f"{person}deactivate/"):
         assert hr.get(url).status_code == 405, url
+    assert hr.put(INVITE).status_code == 405
     assert hr.put(IMPORT).status_code == 405
     assert hr.post(PEOPLE).status_code == 405
 

@@ -20,7 +20,7 @@ from pocketmentor.people.importing import (
     people_plan,
     read_people,
 )
-from pocketmentor.people.selectors import not_invited, people_page
+from pocketmentor.people.selectors import not_invited, not_invited_by_program, people_page
 
 UPLOAD_LIMIT = 5 * 1024 * 1024  # 10,000 people fit in about 1 MB
 
@@ -37,8 +37,11 @@ def people_list(request: HttpRequest, organization) -> HttpResponse:
         "is_admin": request.membership.role == Membership.Role.ADMIN,
     }
     if context["is_admin"]:
-        context["programs"] = organization.programs.order_by("-start_date")
-        context["not_invited"] = not_invited(organization=organization).count()
+        programs = list(organization.programs.order_by("-start_date"))
+        waiting = not_invited_by_program(organization=organization)
+        for program in programs:
+            program.not_invited = waiting.get(program.pk, 0)
+        context["programs"] = programs
     return render(request, "people/people_list.html", context)
 
 
@@ -160,20 +163,25 @@ def person_invite(request: HttpRequest, organization, membership_id: int) -> Htt
     return _back(request, organization)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_page(ADMINS)
-def people_invite(request: HttpRequest, organization) -> HttpResponse:
-    count = services.people_invite(organization=organization)
+def people_invite(request: HttpRequest, organization, program) -> HttpResponse:
+    """Invite a program's participants never invited: the page says who and asks first."""
+    if request.method == "GET":
+        count = not_invited(organization=organization, program=program).count()
+        context = {"org": organization, "program": program, "count": count}
+        return render(request, "people/people_invite.html", context)
+    count = services.people_invite(program=program)
     if count:
         text = ngettext(
-            "An invitation is on its way to %(count)s participant.",
-            "Invitations are on their way to %(count)s participants.",
+            "An invitation is on its way to %(count)s participant of %(program)s.",
+            "Invitations are on their way to %(count)s participants of %(program)s.",
             count,
         )
     else:
-        text = _("Every active participant has had an invitation already.")
-    messages.success(request, text % {"count": count})
-    return _back(request, organization)
+        text = _("Every active participant of %(program)s has had an invitation already.")
+    messages.success(request, text % {"count": count, "program": program.title})
+    return redirect("people:list", organization.slug)
 
 
 @require_POST

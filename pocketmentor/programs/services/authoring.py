@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs.selectors import UNDO_WINDOW, weeks_of
 from pocketmentor.programs.services.folders import LIBRARY, program_import
 
 TEMPLATES = {
@@ -145,7 +146,8 @@ def unit_move(*, unit: Unit, step: int) -> None:
 def card_save(*, unit: Unit, card: Card | None = None, **fields) -> Card:
     """Add a card at the end of the unit, or change one."""
     if card is None:
-        card = Card(unit=unit, position=_next_position(unit.cards.all()))
+        # After the removed ones too, so that an undone card comes back in its own place.
+        card = Card(unit=unit, position=_next_position(Card.everything.filter(unit=unit)))
     for name, value in fields.items():
         setattr(card, name, value)
     card.save()
@@ -154,7 +156,11 @@ def card_save(*, unit: Unit, card: Card | None = None, **fields) -> Card:
 
 @transaction.atomic
 def card_delete(*, card: Card) -> None:
-    card.delete()
+    """Take a card off the pages at once; it can be brought back within the undo window."""
+    now = timezone.now()
+    Card.everything.filter(pk=card.pk, removed_at__isnull=True).update(removed_at=now)
+    card.removed_at = card.removed_at or now
+    removed_purge(now=now)
 
 
 @transaction.atomic
@@ -163,7 +169,7 @@ def activity_save(
 ) -> Activity:
     """Add an activity or change one; options are matched by position so answers stay put."""
     if activity is None:
-        activity = Activity(unit=unit, position=_next_position(unit.activities.live()))
+        activity = Activity(unit=unit, position=_next_position(unit.activities.all()))
     for name, value in fields.items():
         setattr(activity, name, value)
     activity.save()
@@ -181,12 +187,51 @@ def activity_save(
 
 @transaction.atomic
 def activity_remove(*, activity: Activity) -> None:
-    """Delete an activity; one with answers only leaves the pages and keeps its answers."""
-    if activity.responses.exists():
-        activity.removed_at = timezone.now()
-        activity.save(update_fields=["removed_at"])
-    else:
-        activity.delete()
+    """Take an activity off the pages at once; it can be brought back within the undo window.
+
+    Later it is purged if nobody answered it; one with answers stays out of sight for good,
+    its answers kept for the figures and exports."""
+    now = timezone.now()
+    Activity.objects.filter(pk=activity.pk, removed_at__isnull=True).update(removed_at=now)
+    activity.removed_at = activity.removed_at or now
+    removed_purge(now=now)
+
+
+@transaction.atomic
+def item_restore(*, item: Card | Activity, now: dt.datetime | None = None) -> bool:
+    """Undo a deletion within the window: the same card or activity, in its place, with its
+    options and answers. False when the window has passed; a second undo changes nothing."""
+    now = now or timezone.now()
+    manager = Card.everything if isinstance(item, Card) else Activity.objects
+    restored = manager.filter(pk=item.pk, removed_at__gt=now - UNDO_WINDOW).update(removed_at=None)
+    if restored:
+        item.removed_at = None
+    return bool(restored) or item.removed_at is None
+
+
+def removed_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete for good what was removed before the undo window: cards, and activities nobody
+    answered. The worker calls it every minute; every deletion calls it too."""
+    before = (now or timezone.now()) - UNDO_WINDOW
+    _, cards = Card.everything.filter(removed_at__lte=before).delete()
+    unanswered = Activity.objects.filter(removed_at__lte=before, responses__isnull=True)
+    gone = list(unanswered.values_list("pk", flat=True))
+    _, activities = Activity.objects.filter(pk__in=gone).delete()
+    return cards.get("programs.Card", 0) + activities.get("programs.Activity", 0)
+
+
+@transaction.atomic
+def program_go_live(*, program: Program) -> list[int] | None:
+    """Make a draft (or finished) program live, publishing every complete draft week: the
+    numbers of the weeks it published. None when the program was live already."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    if locked.state == Program.State.LIVE:
+        return None
+    ready = [week.unit for week in weeks_of(locked) if week.will_publish]
+    Unit.objects.filter(pk__in=[unit.pk for unit in ready]).update(published_at=timezone.now())
+    locked.state = program.state = Program.State.LIVE
+    locked.save(update_fields=["state"])
+    return [unit.number for unit in ready]
 
 
 @transaction.atomic

@@ -140,8 +140,9 @@ def _unit_retire(unit: Unit, report: ImportReport) -> None:
 
 
 def _cards_replace(unit: Unit, spec: UnitSpec) -> None:
-    # Nothing points at a card, so replacing them all is the simplest faithful update.
-    unit.cards.all().delete()
+    # Nothing points at a card, so replacing them all is the simplest faithful update; the
+    # ones deleted in the studio go too, so no undo brings back a card the folder replaced.
+    Card.everything.filter(unit=unit).delete()
     Card.objects.bulk_create(
         Card(unit=unit, position=position, kind=card.kind, body=card.body, url=card.url,
              caption=card.caption, captions=card.captions)

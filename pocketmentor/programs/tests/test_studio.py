@@ -98,7 +98,7 @@ def test_schedule_preview_lists_every_weeks_opening(author, program):
 
 
 def test_weeks_publish_and_move(author, program):
-    author.post(f"{BASE}weeks/3/action/", {"action": "unpublish"})
+    author.post(f"{BASE}weeks/3/action/", {"action": "unpublish", "confirm": "1"})
     assert program.units.get(number=3).published_at is None
     author.post(f"{BASE}weeks/3/action/", {"action": "up"})
     assert program.units.get(number=2).published_at is None
@@ -120,7 +120,7 @@ def test_cards_are_added_moved_and_deleted(author, program):
     assert list(unit.cards.values_list("kind", "position")) == [
         ("text", 1), ("quote", 2), ("text", 3),
     ]  # fmt: skip
-    author.post(f"{week}cards/{quote.pk}/action/", {"action": "delete"})
+    author.post(f"{week}cards/{quote.pk}/action/", {"action": "delete", "confirm": "1"})
     assert not unit.cards.filter(kind="quote").exists()
 
 
@@ -255,10 +255,13 @@ def test_duplicate_copies_content_not_people(author, program, ann):
     assert not Response.objects.filter(activity__unit__program=copy).exists()
 
 
-def test_going_live(author, program):
+def test_going_live_from_the_program_page_leads_to_its_confirmation(author, program):
     program.state = "draft"
     program.save()
-    author.post(f"{BASE}state/", {"state": "live"})
+    response = author.post(f"{BASE}state/", {"state": "live"})
+    assert response["Location"] == f"{BASE}go-live/"
+    assert Program.objects.get().state == "draft"
+    author.post(f"{BASE}go-live/")
     assert Program.objects.get().state == "live"
 
 

@@ -1,0 +1,162 @@
+"""Going live and undoing a deletion in Chromium, in Norwegian and English, with axe clean."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from pocketmentor.conftest import enroll, make_person, make_program
+from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
+from pocketmentor.orgs.models import Organization
+from pocketmentor.programs.models import Card, Program
+from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
+
+pytestmark = needs_chromium
+LAPTOP = {"width": 1280, "height": 800}
+
+WORDS = {
+    "nb": {
+        "go_live": "Start programmet",
+        "publish": "Start og publiser 1 uke",
+        "live": "Programmet er i gang, og 1 uke er publisert.",
+        "not_ready": "Ikke klar: ingen kort, ingen aktiviteter",
+        "people": "2 personer er påmeldt.",
+        "delete": "Slett",
+        "sure": "Slette dette kortet?",
+        "deleted": "Kortet er slettet. Du kan angre på denne siden i 10 minutter.",
+        "undo": "Angre",
+        "back": "Det er tilbake, der det var.",
+    },
+    "en": {
+        "go_live": "Go live",
+        "publish": "Go live and publish 1 week",
+        "live": "The program is live, and 1 week is published.",
+        "not_ready": "Not ready: no cards, no activities",
+        "people": "2 people are enrolled.",
+        "delete": "Delete",
+        "sure": "Delete this card?",
+        "deleted": "The card is deleted. You can undo it on this page for 10 minutes.",
+        "undo": "Undo",
+        "back": "It is back, where it was.",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Run on the real clock: the browser keeps cookies by its own."""
+    yield
+
+
+@pytest.fixture
+def studio(transactional_db):
+    """A draft program starting today: week 1 published, week 2 complete, week 3 empty."""
+    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
+    program = make_program(org)
+    Program.objects.filter(pk=program.pk).update(state="draft", start_date=timezone.localdate())
+    program.units.filter(number__gte=2).update(published_at=None)
+    empty = program.units.get(number=3)
+    empty.cards.all().delete()
+    empty.activities.all().delete()
+    author = make_person("coach@partner.example", org=org, role="facilitator")
+    people = [
+        make_person(f"{name}@fjordvik.example", org=org, role="participant")
+        for name in ("kari", "ola")
+    ]
+    for person in people:
+        enroll(person, program)
+    return {"org": org, "program": program, "author": author, "participant": people[0]}
+
+
+def signed_in_page(browser, live_server, user, *, language: str, viewport=LAPTOP):
+    user.language = language
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    # axe is injected as a script; the page's Content-Security-Policy would refuse it.
+    context = browser.new_context(viewport=viewport, locale=language, bypass_csp=True)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    return context, context.new_page()
+
+
+def axe_clean(page) -> None:
+    ready(page)
+    if AXE.exists():
+        assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_going_live_shows_the_weeks_and_people_then_publishes_the_ready_weeks(
+    browser, live_server, studio, language
+):
+    words = WORDS[language]
+    program = studio["program"]
+    context, page = signed_in_page(browser, live_server, studio["author"], language=language)
+    page.goto(f"{live_server.url}/studio/fjordvik/p/lead/")
+    axe_clean(page)
+    step = page.locator(".next-step")
+    expect(step.get_by_role("link")).to_have_count(1)
+    page.screenshot(path=artifact(f"program-{language}-1280.png"), full_page=True)
+    step.get_by_role("link", name=words["go_live"]).click()
+
+    page.wait_for_url("**/go-live/")
+    axe_clean(page)
+    expect(page.get_by_text(words["not_ready"])).to_be_visible()
+    expect(page.get_by_text(words["people"])).to_be_visible()
+    page.screenshot(path=artifact(f"golive-{language}-1280.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=artifact(f"golive-{language}-phone.png"), full_page=True)
+    assert Program.objects.get().state == "draft"  # looking changed nothing
+    page.get_by_role("button", name=words["publish"]).click()
+
+    expect(page.get_by_text(words["live"])).to_be_visible()
+    axe_clean(page)
+    page.screenshot(path=artifact(f"program-live-{language}-phone.png"), full_page=True)
+    program.refresh_from_db()
+    assert program.state == "live"
+    assert list(program.units.published().values_list("number", flat=True)) == [1, 2]
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_deleted_card_asks_first_leaves_the_phone_and_comes_back_with_undo(
+    browser, live_server, studio, language
+):
+    words = WORDS[language]
+    Program.objects.update(state="live", start_date=timezone.localdate() - dt.timedelta(days=1))
+    card = Card.objects.filter(unit__number=1).first()
+    Card.objects.filter(pk=card.pk).update(body="Ask before you answer.")
+    context, page = signed_in_page(browser, live_server, studio["author"], language=language)
+    phone, phone_page = signed_in_page(
+        browser, live_server, studio["participant"], language=language, viewport=PHONE
+    )
+    week = f"{live_server.url}/o/fjordvik/lead/week/1/"
+    phone_page.goto(week)
+    expect(phone_page.get_by_text("Ask before you answer.")).to_be_visible()
+
+    page.goto(f"{live_server.url}/studio/fjordvik/p/lead/weeks/1/")
+    axe_clean(page)
+    page.locator(".items").first.get_by_role("link", name=words["delete"]).first.click()
+    expect(page.get_by_role("heading", name=words["sure"])).to_be_visible()
+    axe_clean(page)
+    page.get_by_role("button", name=words["delete"]).click()
+    expect(page.get_by_text(words["deleted"])).to_be_visible()
+    axe_clean(page)
+    assert not Card.objects.filter(pk=card.pk).exists()
+
+    phone_page.goto(week)
+    expect(phone_page.locator("article.card")).to_have_count(1)
+    expect(phone_page.get_by_text("Ask before you answer.")).to_have_count(0)
+
+    page.locator(".undo").get_by_role("button", name=words["undo"]).click()
+    expect(page.get_by_text(words["back"])).to_be_visible()
+    expect(page.locator(".undo")).to_have_count(0)
+    axe_clean(page)
+    phone_page.goto(week)
+    expect(phone_page.get_by_text("Ask before you answer.")).to_be_visible()
+    assert Card.objects.get(pk=card.pk).position == 1
+    phone.close()
+    context.close()
