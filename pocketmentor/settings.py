@@ -395,8 +395,8 @@ WHITENOISE_USE_FINDERS = True  # files not collected yet are still served
 # organization's colours are a stylesheet of their own (/brand/…css). A nonce is added only
 # to an answer whose template asked for one (the readable data export's <style>); kept
 # participant pages never do. Videos play from the two players cards may embed, or as an
-# MP4 from any https address a card links; uploaded images and captions from this site or
-# the bucket's public address.
+# MP4 from any https address a card links; images come from this site, the bucket's public
+# address, or any https address an image card links (captions likewise).
 _bucket = urlsplit(S3_PUBLIC_URL)
 _MEDIA_HOSTS = [f"{_bucket.scheme}://{_bucket.netloc}"] if S3_PUBLIC_URL else []
 CONTENT_SECURITY_POLICY = {
@@ -404,7 +404,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", *_MEDIA_HOSTS],
+        "img-src": [SELF, "data:", "https:", *_MEDIA_HOSTS],
         "media-src": [SELF, "https:", *_MEDIA_HOSTS],
         "font-src": [SELF],
         "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
