@@ -37,7 +37,7 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   } else if (url.pathname.startsWith("/brand/")) {
-    event.respondWith(keep(request));
+    event.respondWith(brand(request));
   } else if (url.pathname.startsWith("/o/") && request.headers.get("HX-Request") !== "true") {
     event.respondWith(networkFirst(request));
   } else if (request.mode === "navigate") {
@@ -95,7 +95,7 @@ async function current() {
 
 // An organization's colours (/brand/…css): their address changes with them, so the first
 // copy is kept with the static files and serves offline pages too.
-async function keep(request) {
+async function brand(request) {
   const cache = await caches.open(STATIC);
   const hit = await cache.match(request);
   if (hit) return hit;
