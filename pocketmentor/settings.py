@@ -181,13 +181,24 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Participants' rendered pages, in each process's memory (learning/pages.py): about
-    # 15 KB a page, so at most some 15 MB a process.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
-    },
+    # Participants' kept pages (learning/pages.py), about 4 KB each compressed: in Redis when
+    # set, shared by every process and kept across restarts (bounded by Redis's maxmemory and
+    # a five-minute expiry), else in each process's memory, bounded by PAGES_CACHE_MB.
+    "pages": (
+        {
+            "BACKEND": "pocketmentor.lib.caches.PagesRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pages",
+            "TIMEOUT": 300,
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "pocketmentor.lib.caches.BytesLocMemCache",
+            "LOCATION": "pages",
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_BYTES": env_int("PAGES_CACHE_MB", 64, minimum=1) * 2**20},
+        }
+    ),
 }
 # One process counts exactly in its own memory; several processes share Redis.
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]

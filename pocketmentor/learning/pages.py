@@ -1,4 +1,4 @@
-"""A participant's rendered pages, kept in each web process until something on them changes.
+"""A participant's rendered pages, kept until something on them changes.
 
 Rendering a unit page takes about 15 ms; serving a kept one, a tenth of that. A page is
 kept under a key made of the versions of what it shows: the enrollment's `pages_version`,
@@ -6,7 +6,8 @@ which the learning services raise when the participant's answers, or the feedbac
 reactions on them, change; and the organization's, which any write its staff make in the
 studio (or anyone in the admin) raises. One query reads both with the enrollment, so a kept
 page is never served after such a change, whichever process made it. Each process keeps its
-own pages.
+own pages, or, with Redis, all processes share them, also across a restart; they are stored
+compressed (about 4 KB each) in a cache bounded by memory (lib/caches.py, PAGES_CACHE_MB).
 
 A kept page also expires: when it would change with time (the next week opens, the
 seminar it shows ends), after a minute when it shows others' poll answers (counted once a
@@ -17,6 +18,7 @@ line) show soon. Every serving gets a CSRF token and fresh idempotency keys of i
 import datetime as dt
 import re
 import uuid
+import zlib
 from functools import wraps
 
 from django.contrib.messages import get_messages
@@ -65,11 +67,12 @@ def cached(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, org: str, program: str, **kwargs) -> HttpResponse:
-        key = _key(request, org, program)
+        found = _key(request, org, program)
+        key = found[1] if found else None
         kept = _pages().get(key) if key else None
-        # A unit's first view in a session is recorded (insights), so it is rendered.
-        if kept is not None and tracking.seen(request, kept[0]):
-            return HttpResponse(_fill(request, kept[1]))
+        # A unit's first view in a day is recorded (insights), so it is rendered.
+        if kept is not None and found and tracking.seen(found[0], kept[0]):
+            return HttpResponse(_fill(request, zlib.decompress(kept[1]).decode()))
         response = view(request, org, program, **kwargs)
         if key and response.status_code == 200 and hasattr(response, "kept"):
             unit_id, until = response.kept
@@ -77,7 +80,8 @@ def cached(view):
             if until is not None:
                 seconds = min(seconds, (until - timezone.now()).total_seconds())
             if seconds >= 1:
-                _pages().set(key, (unit_id, _blank(response.content.decode())), seconds)
+                page = zlib.compress(_blank(response.content.decode()).encode(), 1)
+                _pages().set(key, (unit_id, page), int(seconds))
         return response
 
     return wrapper
@@ -87,15 +91,17 @@ def _pages():
     return caches["pages"]
 
 
-def _key(request: HttpRequest, org: str, program: str) -> str | None:
-    """What the page depends on; None when it must be rendered (a query, messages to show)."""
+def _key(request: HttpRequest, org: str, program: str) -> tuple[int, str] | None:
+    """The enrollment and what the page depends on; None when it must be rendered (a query,
+    messages to show)."""
     if not request.user.is_authenticated or request.GET or len(get_messages(request)):
         return None
     found = selectors.page_versions(user=request.user, org_slug=org, program_slug=program)
     if found is None:
         return None  # not theirs: the view answers
     translation.activate(request.user.language or found.language)  # as participant_page
-    return f"{found.enrollment_id}.{found.version}.{translation.get_language()}.{request.path}"
+    language = translation.get_language()
+    return found.enrollment_id, f"{found.enrollment_id}.{found.version}.{language}.{request.path}"
 
 
 def _blank(html: str) -> str:

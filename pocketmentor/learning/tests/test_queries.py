@@ -7,8 +7,9 @@ import pytest
 from django.core.cache import cache, caches
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
+from pocketmentor.learning import selectors
 from pocketmentor.learning.services import response_record
-from pocketmentor.programs.models import RecallQuestion
+from pocketmentor.programs.models import Activity, RecallQuestion
 
 # session with its person, enrollment, then the page's own reads; done work adds its
 # feedback, and a unit page the versions that key it when kept (learning/pages.py); this
@@ -98,5 +99,6 @@ def unsigned(html: str) -> str:
 
 
 def forget() -> None:
-    cache.clear()
+    """Forget kept pages and poll counts; not the day's marks of units already recorded."""
+    cache.delete_many([selectors._poll_key(a) for a in Activity.objects.all()])
     caches["pages"].clear()

@@ -1,0 +1,79 @@
+"""Cache backends for kept pages (learning/pages.py): bounded by memory, not by a count.
+
+Without Redis each process keeps its pages in a `BytesLocMemCache`: Django's local-memory
+cache, least recently used first out, but holding at most `MAX_BYTES` of stored values
+instead of a number of entries that a large cohort outgrows. With Redis, `PagesRedisCache`
+is Django's Redis cache whose `clear()` empties its own keys only, not the whole database
+(rate limits, the task queue and the default cache share it).
+"""
+
+from collections.abc import Iterator
+from itertools import islice
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+# Bytes held by each named local-memory cache, beside Django's own per-name stores.
+_held: dict[str, int] = {}
+
+
+class BytesLocMemCache(LocMemCache):
+    """LocMemCache bounded by the size of what it holds (`OPTIONS["MAX_BYTES"]`)."""
+
+    def __init__(self, name: str, params: dict):
+        options = dict(params.get("OPTIONS") or {})
+        self.max_bytes = int(options.pop("MAX_BYTES", 64 * 2**20))
+        super().__init__(name, params | {"OPTIONS": options})
+        self._name = name
+        _held.setdefault(name, 0)
+
+    @property
+    def held_bytes(self) -> int:
+        return _held[self._name]
+
+    def _set(self, key, value, timeout=DEFAULT_TIMEOUT):
+        self._delete(key)
+        if len(value) > self.max_bytes:
+            return  # larger than the whole cache: not kept
+        while self._cache and _held[self._name] + len(value) > self.max_bytes:
+            oldest, dropped = self._cache.popitem()  # the least recently used is last
+            self._expire_info.pop(oldest, None)
+            _held[self._name] -= len(dropped)
+        self._cache[key] = value
+        self._cache.move_to_end(key, last=False)
+        self._expire_info[key] = self.get_backend_timeout(timeout)
+        _held[self._name] += len(value)
+
+    def _delete(self, key):
+        value = self._cache.pop(key, None)
+        self._expire_info.pop(key, None)
+        if value is None:
+            return False
+        _held[self._name] -= len(value)
+        return True
+
+    def incr(self, key, delta=1, version=None):
+        raise NotImplementedError("kept pages are never counted")
+
+    def clear(self):
+        with self._lock:
+            self._cache.clear()
+            self._expire_info.clear()
+            _held[self._name] = 0
+
+
+class PagesRedisCache(RedisCache):
+    """Django's Redis cache; `clear()` deletes only keys under this cache's prefix."""
+
+    def clear(self) -> None:
+        # The stubs know not the backend's client, Django's documented Redis cache has it.
+        client = self._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        keys = client.scan_iter(match=self.make_key("*"), count=1000)
+        for chunk in _chunks(keys, 500):
+            client.delete(*chunk)
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(items, size)):
+        yield chunk

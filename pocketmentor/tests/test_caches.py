@@ -1,0 +1,72 @@
+"""Kept pages' caches: bounded by bytes without Redis, shared and cleared apart with Redis."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+from pocketmentor.conftest import signed_in, week_url
+from pocketmentor.lib.caches import BytesLocMemCache, PagesRedisCache
+
+needs_redis = pytest.mark.skipif(
+    not settings.REDIS_URL, reason="kept pages in Redis need REDIS_URL (a real Redis server)"
+)
+
+
+def local(name: str, max_bytes: int) -> BytesLocMemCache:
+    cache = BytesLocMemCache(name, {"OPTIONS": {"MAX_BYTES": max_bytes}, "TIMEOUT": 300})
+    cache.clear()
+    return cache
+
+
+def test_a_local_cache_holds_more_than_a_thousand_pages_when_they_fit_in_its_bytes():
+    cache = local("test-many", 8 * 2**20)
+    for n in range(2_500):
+        cache.set(f"page{n}", b"x" * 1_000)
+    assert all(cache.get(f"page{n}") is not None for n in range(2_500))
+    assert 2_500_000 < cache.held_bytes <= 8 * 2**20
+
+
+def test_a_local_cache_never_holds_more_bytes_than_allowed_and_drops_the_least_used_first():
+    cache = local("test-bytes", 10_000)
+    for n in range(9):
+        cache.set(f"page{n}", b"x" * 1_000)
+    assert cache.get("page0") is not None  # read: now the most recently used
+    for n in range(9, 30):
+        cache.set(f"page{n}", b"x" * 1_000)
+        assert cache.held_bytes <= 10_000
+    assert cache.get("page1") is None  # dropped, oldest unread
+    assert cache.get("page29") is not None
+    cache.set("page29", b"y" * 5_000)  # a new value replaces the old one's bytes
+    assert cache.held_bytes <= 10_000
+    cache.set("huge", b"z" * 20_000)  # larger than the whole cache: not kept, nothing dropped
+    assert cache.get("huge") is None and cache.get("page29") is not None
+    cache.delete("page29")
+    cache.clear()
+    assert cache.held_bytes == 0
+
+
+@needs_redis
+def test_clearing_kept_pages_in_redis_leaves_every_other_key_alone():
+    caches["default"].set("not-a-page", 1)
+    caches["pages"].set("a-page", b"html")
+    caches["pages"].clear()
+    assert caches["pages"].get("a-page") is None
+    assert caches["default"].get("not-a-page") == 1
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_kept_page_in_redis_is_served_by_another_process_and_after_a_restart(
+    ann, program, django_assert_num_queries
+):
+    assert isinstance(caches["pages"], PagesRedisCache)
+    client = signed_in(ann)
+    rendered = client.get(week_url(program))
+    assert rendered.status_code == 200
+    # Another process (or this one restarted) has an empty memory but the same Redis.
+    fresh = PagesRedisCache(settings.REDIS_URL, settings.CACHES["pages"])
+    kept = [key for key in fresh._cache.get_client(None).scan_iter(match=fresh.make_key("*"))]
+    assert len(kept) == 1
+    caches["pages"].close()
+    with django_assert_num_queries(2):  # session with its person, versions: served as kept
+        assert client.get(week_url(program)).status_code == 200
