@@ -17,6 +17,7 @@ line) show soon. Every serving gets a CSRF token and fresh idempotency keys of i
 
 import datetime as dt
 import re
+import time
 import uuid
 import zlib
 from functools import wraps
@@ -71,7 +72,13 @@ def cached(view):
         key = found[1] if found else None
         kept = _pages().get(key) if key else None
         # A unit's first view in a day is recorded (insights), so it is rendered.
-        if kept is not None and found and tracking.seen(found[0], kept[0]):
+        # The page's own expiry is checked here too: Redis expires keys by its own clock.
+        if (
+            kept is not None
+            and found
+            and kept[2] > time.time()
+            and tracking.seen(found[0], kept[0])
+        ):
             return HttpResponse(_fill(request, zlib.decompress(kept[1]).decode()))
         response = view(request, org, program, **kwargs)
         if key and response.status_code == 200 and hasattr(response, "kept"):
@@ -81,7 +88,7 @@ def cached(view):
                 seconds = min(seconds, (until - timezone.now()).total_seconds())
             if seconds >= 1:
                 page = zlib.compress(_blank(response.content.decode()).encode(), 1)
-                _pages().set(key, (unit_id, page), int(seconds))
+                _pages().set(key, (unit_id, page, time.time() + seconds), int(seconds))
         return response
 
     return wrapper
