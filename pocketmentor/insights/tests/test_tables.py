@@ -11,10 +11,11 @@ from django.utils import translation
 
 from pocketmentor.conftest import make_person, make_program
 from pocketmentor.insights import charts, exports, selectors, services
-from pocketmentor.insights.models import ProgramInsight, WeekTally
+from pocketmentor.insights.models import AnswerCount, ProgramInsight, UnitFunnel, WeekTally
 from pocketmentor.insights.selectors import Point
-from pocketmentor.insights.tests.conftest import at
+from pocketmentor.insights.tests.conftest import activity, at
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.orgs.models import Membership
 from pocketmentor.programs.models import Group, Seminar
 
 LATER = at(4, 3)
@@ -232,3 +233,72 @@ def test_the_brief_after_several_seminars_starts_where_the_latest_ended(evaluate
     # Totals count whole weeks: p3's share on the Wednesday of week 2, the day before the
     # third seminar, is in week 2, the first week the brief covers.
     assert brief.totals == {"shared": 1}
+
+
+# Heat map cells, funnels and polls -------------------------------------------------------------
+
+
+def test_a_heat_cell_darkens_in_five_percent_steps_as_the_rate_rises_and_never_lightens():
+    steps = []
+    for active in range(41):
+        found = selectors.cell(Point(1, 40, active), "#0b5d6b")
+        step = int(found.css.split()[0].removeprefix("h"))
+        assert step % selectors.HEAT_STEP == 0 and abs(step - 2.5 * active) <= 2.5
+        steps.append(step)
+    assert steps == sorted(steps) and (steps[0], steps[-1]) == (0, 100)
+
+
+def test_a_heat_cell_says_its_figure_and_an_empty_week_says_so():
+    with translation.override("en"):
+        third = selectors.cell(Point(2, 3, 1), "#0b5d6b")
+        empty = selectors.cell(Point(2, 0, 0), "#0b5d6b")
+    assert (third.text, third.title, third.css.split()[0]) == ("33", "1 of 3", "h35")
+    assert (empty.text, empty.title, empty.css) == ("–", "0 of 0", "h0")
+    assert "light" in selectors.cell(Point(1, 1, 1), "#0b5d6b").css.split()  # white on dark
+
+
+def test_a_funnel_counts_against_the_latest_weeks_enrolled_and_stops_at_all_of_them(org):
+    program = make_program(org, slug="funnel", weeks=2)
+    first, second = program.units.order_by("number")
+    UnitFunnel.objects.create(unit=first, opened=5, read=3, tasked=2, reflected=0)
+    weeks = [Point(1, 6, 3), Point(2, 4, 2)]  # two left in week 2
+    with translation.override("en"):
+        found = selectors.funnels(program=program, weeks=weeks)
+    assert [f.unit for f in found] == [first, second]
+    assert [(s.label, s.count, s.percent) for s in found[0].steps] == [
+        ("Opened", 5, 100), ("Read the cards", 3, 75), ("Did the task", 2, 50),
+        ("Reflected", 0, 0),
+    ]  # fmt: skip
+    assert [s.count for s in found[1].steps] == [0, 0, 0, 0]  # nobody opened it yet
+    assert selectors.funnels(program=program, weeks=[Point(1)])[0].steps[0].percent == 0
+    assert [f.unit for f in selectors.funnels(program=program, weeks=weeks[:1])] == [first]
+
+
+def test_a_poll_shows_its_answers_only_from_the_minimum_and_then_their_shares_and_mean(
+    org, settings
+):
+    settings.POLL_MIN_ANSWERS = 5
+    program = make_program(org, slug="poll", weeks=1)
+    poll = activity(program, 1, "poll")
+    for value, count in [(2, 1), (4, 3)]:
+        AnswerCount.objects.create(activity=poll, choice=value, count=count)
+    [few] = selectors.polls(program=program, weeks=1)
+    assert (few.total, few.answers, few.mean) == (4, [], None)
+    AnswerCount.objects.create(activity=poll, choice=5, count=1)
+    [enough] = selectors.polls(program=program, weeks=1)
+    assert [(a.label, a.count, a.percent) for a in enough.answers] == [
+        ("1", 0, 0), ("2", 1, 20), ("3", 0, 0), ("4", 3, 60), ("5", 1, 20),
+    ]  # fmt: skip
+    assert (enough.total, enough.mean) == (5, pytest.approx(3.8))
+
+
+def test_departments_sort_without_regard_to_case_with_no_department_last(org):
+    program = make_program(org, slug="departments", weeks=1)
+    for n, department in enumerate(["oppvekst", "", "Helse", "Administrasjon"]):
+        user = make_person(f"d{n}@fjordvik.example", org=org, role="participant")
+        Membership.objects.filter(user=user).update(department=department)
+        Enrollment.objects.create(user=user, program=program, enrolled_at=at(1))
+    with time_machine.travel(at(1, 3), tick=False), translation.override("en"):
+        services.figures_current(program=program)
+        rows = selectors.by_department(program=program, weeks=[1], color="#000000")
+    assert [r.label for r in rows] == ["Administrasjon", "Helse", "oppvekst", "No department"]
