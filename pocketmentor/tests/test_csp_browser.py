@@ -168,6 +168,8 @@ def test_studio_dashboard_admin_and_two_factor_pages_break_no_policy(watched, li
     paths = [
         *studio_pages(),
         f"{base}insights/brief/",
+        f"{base}go-live/",
+        f"{base}people/invite/",
         "/admin/",
         "/admin/orgs/organization/",
         f"/admin/orgs/organization/{org.pk}/change/",

@@ -6,6 +6,7 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
+from pocketmentor.orgs.models import Organization
 from pocketmentor.tests.chromium import PHONE, evaluate_within, needs_chromium, ready
 
 pytestmark = needs_chromium
@@ -20,6 +21,7 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     browser, live_server, transactional_db
 ):
     demo.demo_seed(language="nb")
+    Organization.objects.filter(slug="demo").update(primary_color="#7a1f5c")
     participant = demo.demo_people()["participant"]
     context = browser.new_context(viewport=PHONE, locale="nb-NO")
     page = context.new_page()
@@ -32,14 +34,18 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     assert page.evaluate("!!navigator.serviceWorker.controller")
 
     # A repeat visit fetches only the page: styles and scripts come from the phone.
-    static = []
+    static, colours = [], []
     page.on("response", lambda r: static.append(r) if "/static/" in r.url else None)
+    page.on("response", lambda r: colours.append(r) if "/brand/" in r.url else None)
     page.reload()
     assert len(static) == 3 and all(r.from_service_worker for r in static)
+    assert len(colours) == 1 and colours[0].from_service_worker  # the organization's colours
 
     context.set_offline(True)
     page.reload()
     assert page.locator("h1").inner_text() == "Coachende samtaler"
+    brand = "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()"
+    assert page.evaluate(brand) == "#7a1f5c"  # offline too, in the organization's colours
     reflection, _task, quiz, _poll = page.locator("section.activity").all()
     reflection.get_by_label("Refleksjonen din").fill("Skrevet på toget uten nett.")
     reflection.get_by_role("button", name="Lagre refleksjon").click()
