@@ -25,6 +25,7 @@ WORDS = {
         "people": "2 personer er påmeldt.",
         "delete": "Slett",
         "sure": "Slette dette kortet?",
+        "keep": "Behold den",
         "deleted": "Kortet er slettet. Du kan angre på denne siden i 10 minutter.",
         "undo": "Angre",
         "back": "Det er tilbake, der det var.",
@@ -37,6 +38,7 @@ WORDS = {
         "people": "2 people are enrolled.",
         "delete": "Delete",
         "sure": "Delete this card?",
+        "keep": "Keep it",
         "deleted": "The card is deleted. You can undo it on this page for 10 minutes.",
         "undo": "Undo",
         "back": "It is back, where it was.",
@@ -139,12 +141,22 @@ def test_a_deleted_card_asks_first_leaves_the_phone_and_comes_back_with_undo(
 
     page.goto(f"{live_server.url}/studio/fjordvik/p/lead/weeks/1/")
     axe_clean(page)
-    page.locator(".items").first.get_by_role("link", name=words["delete"]).first.click()
-    expect(page.get_by_role("heading", name=words["sure"])).to_be_visible()
+    delete = page.locator(".items").first.get_by_role("link", name=words["delete"]).first
+    delete.click()  # with JavaScript the confirmation page opens in a dialog over the week
+    dialog = page.locator("dialog.confirm")
+    expect(dialog.get_by_role("heading", name=words["sure"])).to_be_visible()
+    assert page.url.endswith("/weeks/1/")
     axe_clean(page)
-    page.get_by_role("button", name=words["delete"]).click()
+    page.screenshot(path=artifact(f"delete-dialog-{language}-1280.png"))
+    dialog.get_by_role("button", name=words["keep"]).click()
+    expect(dialog).to_have_count(0)
+    assert Card.objects.filter(pk=card.pk).exists()
+    expect(delete).to_be_focused()
+    delete.click()
+    dialog.get_by_role("button", name=words["delete"]).click()
     expect(page.get_by_text(words["deleted"])).to_be_visible()
     axe_clean(page)
+    page.screenshot(path=artifact(f"undo-{language}-1280.png"))
     assert not Card.objects.filter(pk=card.pk).exists()
 
     phone_page.goto(week)
