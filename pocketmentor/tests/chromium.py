@@ -13,6 +13,8 @@ FLAGS = [
 PHONE = {"width": 390, "height": 844}
 # Every wait of a browser test ends: 15 s is far past a page on a busy two-core machine.
 WAIT_MS = 15_000
+# The choice a participant makes with "Show everything on one page" (app.js).
+WHOLE_PAGE = "try { localStorage.setItem('pm-steps', 'all') } catch (error) {}"
 
 
 class BoundedBrowser:
@@ -27,8 +29,15 @@ class BoundedBrowser:
         self._browser = browser
         self.broken: list[str] = []
 
-    def new_context(self, **options):
+    def new_context(self, *, one_card_at_a_time: bool = False, **options):
+        """A context; on a phone, unit pages show the whole unit unless `one_card_at_a_time`.
+
+        One card at a time is the default on small screens; tests about answering see the whole
+        unit, as a participant who chose "Show everything on one page" does.
+        """
         context = self._browser.new_context(**options)
+        if not one_card_at_a_time:
+            context.add_init_script(WHOLE_PAGE)
         context.set_default_timeout(WAIT_MS)
         context.set_default_navigation_timeout(WAIT_MS)
         context.on("response", self._note)

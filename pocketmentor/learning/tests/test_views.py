@@ -87,6 +87,17 @@ def test_this_week_shows_the_latest_open_unit(client_ann, program):
     assert "Denne uka" in page
 
 
+def test_without_javascript_a_unit_is_one_page_of_every_card_and_activity(client_ann, program):
+    """One card at a time is app.js's doing: the page itself holds the whole unit."""
+    page = client_ann.get(week_url(program, "week/2/")).content.decode()
+    unit = program.units.get(number=2)
+    assert page.count('<article class="card') == unit.cards.count() > 0
+    assert page.count('<section class="activity') == unit.activities.count() > 0
+    assert re.search(r'<nav class="steps"[^>]* hidden>', page)  # shown only by app.js
+    assert re.search(r'<p class="step-mode" hidden>', page)
+    assert "stepping" not in page  # no card is hidden by the server
+
+
 def test_home_leads_a_participant_to_this_week(client_ann, program):
     response = client_ann.get("/")
     assert response.status_code == 302

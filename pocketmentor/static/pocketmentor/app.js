@@ -443,6 +443,87 @@
       }
     });
   }
+
+  // One card at a time on a phone: the server sends the whole unit, this shows one card (then
+  // one activity) with Back and Next, swipes and the arrow keys, and keeps the place for the
+  // session. Wide screens, and anyone who asks for it, keep the whole page.
+  const unit = document.querySelector("[data-steps]");
+  const stepsNav = document.querySelector("nav.steps");
+  if (unit && stepsNav) {
+    const narrow = matchMedia("(max-width: 47.99rem)");
+    const modes = document.querySelector(".step-mode");
+    const where = stepsNav.querySelector(".step-where");
+    const dots = stepsNav.querySelector(".dots");
+    const [back, next] = stepsNav.querySelectorAll("[data-step]");
+    const place = `pm-step-${unit.dataset.steps}`;
+    const all = () => [...unit.querySelectorAll(".cards > .card, section.activity")];
+    const on = () => narrow.matches && localStorage.getItem("pm-steps") !== "all";
+    const target = location.hash && document.getElementById(location.hash.slice(1));
+    let at = Number(sessionStorage.getItem(place)) || 0;
+    if (target && unit.contains(target)) at = all().findIndex((step) => step.contains(target));
+    const paint = () => {
+      const steps = all();
+      const stepping = on();
+      at = Math.max(0, Math.min(at, steps.length - 1));
+      unit.classList.toggle("stepping", stepping);
+      stepsNav.hidden = !stepping;
+      modes.hidden = !narrow.matches;
+      modes.querySelector("[data-steps-all]").hidden = !stepping;
+      modes.querySelector("[data-steps-one]").hidden = stepping;
+      steps.forEach((step, i) => step.classList.toggle("current", stepping && i === at));
+      unit.querySelector(".turn").hidden = stepping && !steps[at]?.matches(".activity");
+      const text = stepsNav.dataset.where.replace("{n}", at + 1).replace("{total}", steps.length);
+      if (where.textContent !== text) where.textContent = text;
+      dots.replaceChildren(...steps.map((step, i) => element("li", {
+        className: `${i === at ? "on" : ""} ${step.matches(".done") ? "done" : ""}` })));
+      back.disabled = at === 0;
+      next.disabled = at === steps.length - 1;
+    };
+    const go = (step) => {
+      const steps = all();
+      if (!on() || !steps[at + step]) return;
+      at += step;
+      sessionStorage.setItem(place, at);
+      paint();
+      const shown = steps[at];
+      const heading = shown.querySelector("h1, h2, h3, h4") || shown;
+      if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+      if (shown.getBoundingClientRect().top < 0) shown.scrollIntoView();
+    };
+    stepsNav.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-step]");
+      if (button) go(Number(button.dataset.step));
+    });
+    modes.addEventListener("click", (event) => {
+      if (event.target.matches("[data-steps-all]")) localStorage.setItem("pm-steps", "all");
+      else if (event.target.matches("[data-steps-one]")) localStorage.removeItem("pm-steps");
+      paint();
+    });
+    const typing = (node) => node.closest("input, textarea, select, video, iframe, [contenteditable]");
+    document.addEventListener("keydown", (event) => {
+      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+      if (event.key === "ArrowRight") go(1);
+      else if (event.key === "ArrowLeft") go(-1);
+    });
+    let touch = null;
+    unit.addEventListener("touchstart", (event) => {
+      const [first] = event.touches;
+      touch = event.touches.length === 1 && !typing(event.target) ? [first.clientX, first.clientY] : null;
+    }, { passive: true });
+    unit.addEventListener("touchend", (event) => {
+      if (!touch) return;
+      const [end] = event.changedTouches;
+      const [dx, dy] = [end.clientX - touch[0], end.clientY - touch[1]];
+      touch = null;
+      if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(dx < 0 ? 1 : -1);
+    });
+    narrow.addEventListener("change", paint);
+    // An answer swapped in by the outbox takes its place among the steps.
+    new MutationObserver(paint).observe(unit, { childList: true, subtree: true });
+    paint();
+  }
+
   // Browser tests wait for this before they act: every listener above is attached.
   document.documentElement.dataset.ready = "";
 })();
