@@ -5,14 +5,16 @@ import random
 import uuid
 from zoneinfo import ZoneInfo
 
+import fsrs
 from django.db import transaction
 from django.utils import timezone
 
 from pocketmentor.accounts.models import User
-from pocketmentor.learning.models import Enrollment, Feedback, Response
+from pocketmentor.learning.models import Enrollment, Feedback, RecallAnswer, RecallCard, Response
+from pocketmentor.learning.services import SCHEDULER
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.programs.importer import read_program
-from pocketmentor.programs.models import Activity, Group, Program, Seminar
+from pocketmentor.programs.models import Activity, Group, Program, RecallQuestion, Seminar
 from pocketmentor.programs.services import LIBRARY, program_import
 
 SLUG = "demo"
@@ -123,6 +125,7 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     _seminars(program, text)
     enrollments = _participants(org, program, groups, language, rng)
     _history(program, enrollments, groups, language, rng, now)
+    _recall_history(program, enrollments, random.Random(seed + 2), now)
     _records(program, language, random.Random(seed + 1), now)
     return org
 
@@ -229,6 +232,71 @@ def _history(program, enrollments, groups, language, rng, now) -> None:
     through.objects.bulk_create(
         (through(response_id=r.pk, option_id=o.pk) for r, o in choices), batch_size=1000
     )
+
+
+# Share remembered at the first, second and third recall, before each key point's difficulty.
+REMEMBERED = [0.62, 0.74, 0.83]
+
+
+def _recall_history(program, enrollments, rng, now) -> None:
+    """Five weeks of recall, scheduled by FSRS as the app does: each key point comes back the
+    week after its unit for those who answered in it, then when FSRS says; people recall in the
+    weeks they are active (mostly), and remember more at each recall."""
+    questions = list(RecallQuestion.objects.filter(unit__program=program).select_related("unit"))
+    difficulty = {q.pk: rng.uniform(-0.25, 0.1) for q in questions}
+    units_done: dict[int, set[int]] = {}
+    active: set[tuple[int, int]] = set()
+    rows = Response.objects.filter(enrollment__program=program)
+    for enrollment_id, number, created_at in rows.values_list(
+        "enrollment_id", "activity__unit__number", "created_at"
+    ):
+        units_done.setdefault(enrollment_id, set()).add(number)
+        active.add((enrollment_id, program.week_at(created_at)))
+    cards, answers = [], []
+    for index, enrollment in enumerate(enrollments):
+        for question in questions:
+            number = question.unit.number
+            if number not in units_done.get(enrollment.pk, ()):
+                continue
+            card = RecallCard(enrollment=enrollment, question=question,
+                              due=program.opens_at(number + 1))  # fmt: skip
+            state = fsrs.Card(card_id=1, due=card.due.astimezone(dt.UTC))
+            for week in range(number + 1, WEEKS_DONE + 1):
+                opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
+                if state.due >= next_opens or (index == 0 and week == WEEKS_DONE):
+                    continue  # not due this week; the printed participant's are left to do
+                if rng.random() > (0.85 if (enrollment.pk, week) in active else 0.1):
+                    continue
+                moment = opened + (min(next_opens, now) - opened) * rng.random()
+                chance = REMEMBERED[min(card.reps, 2)] + difficulty[question.pk]
+                remembered = rng.random() < chance
+                if question.activity_id:
+                    rating = RecallAnswer.Rating.GOOD if remembered else RecallAnswer.Rating.AGAIN
+                elif remembered:
+                    rating = rng.choice([RecallAnswer.Rating.GOOD] * 3 + [RecallAnswer.Rating.EASY])
+                else:
+                    rating = rng.choice([RecallAnswer.Rating.AGAIN, RecallAnswer.Rating.HARD])
+                utc = moment.astimezone(dt.UTC)
+                state, _log = SCHEDULER.review_card(state, fsrs.Rating(rating), utc)
+                card.reps += 1
+                answers.append(
+                    RecallAnswer(
+                        enrollment=enrollment,
+                        question=question,
+                        key=uuid.UUID(int=rng.getrandbits(128)),
+                        repetition=card.reps,
+                        rating=rating,
+                        remembered=remembered,
+                        due=state.due,
+                        created_at=moment,
+                    )  # fmt: skip
+                )
+                card.last_review, card.last_rating = utc, rating
+            card.due, card.state, card.step = state.due, int(state.state), state.step
+            card.stability, card.difficulty = state.stability, state.difficulty
+            cards.append(card)
+    RecallCard.objects.bulk_create(cards, batch_size=1000)
+    RecallAnswer.objects.bulk_create(answers, batch_size=1000)
 
 
 def _records(program, language, rng, now) -> None:

@@ -17,8 +17,8 @@ def response_recorded(sender, *, response, option_ids=(), **kwargs) -> None:
 
 
 @receiver(learning.recall_answered, dispatch_uid="insights.recall_answered")
-def recall_answered(sender, *, answer, option_ids=(), **kwargs) -> None:
-    recording.recall_answered(answer=answer, option_ids=option_ids)
+def recall_answered(sender, *, answer, **kwargs) -> None:
+    recording.recall_answered(answer=answer)
 
 
 @receiver(learning.response_sharing, dispatch_uid="insights.response_sharing")

@@ -199,6 +199,7 @@ class RecallAnswer(models.Model):
     repetition = models.PositiveSmallIntegerField(_("recall"))
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
     remembered = models.BooleanField(_("remembered"))
+    options = models.JSONField(_("chosen"), default=list, blank=True)  # a quiz's option ids
     due = models.DateTimeField(_("next due"))  # what this answer scheduled
     created_at = models.DateTimeField(_("done"), default=timezone.now)
 

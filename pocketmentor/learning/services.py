@@ -321,9 +321,10 @@ def recall_answer(
         repetition=card.reps,
         rating=rating,
         remembered=remembered,
+        options=sorted(option_ids) if question.activity is not None else [],
         due=card.due,
         created_at=now,
     )
-    signals.recall_answered.send(RecallAnswer, answer=answer, option_ids=option_ids)
+    signals.recall_answered.send(RecallAnswer, answer=answer)
     pages.touch(enrollment_id=enrollment.pk)
     return answer, True

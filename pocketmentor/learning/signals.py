@@ -18,6 +18,6 @@ reaction_given = Signal()
 unit_opened = Signal()
 # A participant reached the end of a unit's cards (`enrollment`, `unit`), once per session.
 cards_read = Signal()
-# A participant recalled a key point: `answer` (a RecallAnswer, with its repetition), and
-# `option_ids` chosen when it is a quiz.
+# A participant recalled a key point: `answer` (a RecallAnswer, with its repetition and, for
+# a quiz, the options chosen).
 recall_answered = Signal()

@@ -10,13 +10,14 @@ from pocketmentor.insights import records, rollups
 from pocketmentor.insights.models import (
     LearningRecord,
 )
-from pocketmentor.insights.services.recording import answer_result, new_record
-from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response
-from pocketmentor.programs.models import Activity, Program
+from pocketmentor.insights.services.recording import answer_result, new_record, recall_result
+from pocketmentor.learning.models import Enrollment, Feedback, Reaction, RecallAnswer, Response
+from pocketmentor.programs.models import Activity, Program, RecallQuestion
 
 
 def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
-    """Records for what happened before records were kept: answers, shares, feedback, reactions.
+    """Records for what happened before records were kept: answers, shares, feedback, reactions,
+    recalls.
 
     `visits` adds units opened and cards read, as (enrollment, unit, opened_at, read_at or
     None): the demo's simulated history has them. Written in bulk; then rebuild the rollups.
@@ -99,6 +100,24 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         for user_id, kind, moment in reactions[pk]:
             if user_id in mates:
                 add(records.LIKED, mates[user_id], target, moment, result={"response": kind})
+    recalled = set(
+        LearningRecord.objects.filter(program=program, object__contains=records.RECALL_PATH)
+        .values_list("enrollment_id", "object", "timestamp")
+        .order_by()
+    )
+    questions = {
+        q.pk: q for q in RecallQuestion.objects.filter(unit__program=program).select_related("unit")
+    }
+    for answer in RecallAnswer.objects.filter(question__unit__program=program).order_by(
+        "created_at", "pk"
+    ):
+        question, enrollment = questions[answer.question_id], enrollments[answer.enrollment_id]
+        target = records.recall_target(question, question.unit, language)
+        if (enrollment.pk, target.iri, answer.created_at) in recalled:
+            continue
+        add(records.ANSWERED, enrollment, target, answer.created_at,
+            result=recall_result(answer, is_quiz=question.activity_id is not None),
+            extensions={records.extension("repetition"): answer.repetition})  # fmt: skip
     for enrollment, unit, opened_at, read_at in visits:
         add(records.LAUNCHED, enrollment, records.unit_target(unit, language), opened_at)
         if read_at is not None:

@@ -91,21 +91,26 @@ def response_recorded(*, response: Response, option_ids: Iterable = ()) -> None:
 RATING_WORDS = {1: "again", 2: "hard", 3: "good", 4: "easy"}  # FSRS's names
 
 
-def recall_answered(*, answer: RecallAnswer, option_ids: Iterable = ()) -> None:
+def recall_result(answer: RecallAnswer, *, is_quiz: bool) -> dict:
+    """Remembered or not, and the quiz's chosen options or the rating's word."""
+    result: dict = {"completion": True, "success": answer.remembered}
+    if is_quiz:
+        result["response"] = records.SEPARATOR.join(map(str, sorted(answer.options)))
+    else:
+        result["response"] = RATING_WORDS[answer.rating]
+    return result
+
+
+def recall_answered(*, answer: RecallAnswer) -> None:
     """A participant recalled a key point: answered, with which recall of it this was."""
     question, enrollment = answer.question, answer.enrollment
     target = records.recall_target(question, question.unit, enrollment.program.language)
-    result: dict = {"completion": True, "success": answer.remembered}
-    if question.activity_id is None:
-        result["response"] = RATING_WORDS[answer.rating]
-    else:
-        result["response"] = records.SEPARATOR.join(map(str, sorted(int(i) for i in option_ids)))
     record_append(
         verb=records.ANSWERED,
         enrollment=enrollment,
         target=target,
         moment=answer.created_at,
-        result=result,
+        result=recall_result(answer, is_quiz=question.activity_id is not None),
         extensions={records.extension("repetition"): answer.repetition},
     )
 

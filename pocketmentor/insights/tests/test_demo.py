@@ -29,3 +29,43 @@ def test_the_demo_dashboard_shows_engagement_settling_near_half_with_groups_that
     verbs = set(LearningRecord.objects.values_list("verb", flat=True))
     assert len(verbs) == 6  # launched, experienced, answered, completed, shared, commented
     assert selectors.at_risk(program=program).paginator.count > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_has_five_weeks_of_recall_scheduled_by_fsrs_and_shows_retention():
+    import datetime as dt
+
+    import fsrs
+
+    from pocketmentor.insights import records
+    from pocketmentor.learning import selectors as learning_selectors
+    from pocketmentor.learning.models import RecallAnswer, RecallCard
+    from pocketmentor.learning.services import SCHEDULER
+
+    org = demo.demo_seed(language="nb")
+    program = Program.objects.get(organization=org)
+    answers = list(RecallAnswer.objects.filter(question__unit__program=program))
+    weeks = {program.week_at(a.created_at) for a in answers}
+    assert weeks == {2, 3, 4, 5}  # recall starts the week after week 1
+    assert {a.repetition for a in answers} >= {1, 2, 3}
+    # Every card's stored schedule is what FSRS gives for its recalls, replayed.
+    for card in RecallCard.objects.filter(enrollment__program=program, reps__gt=0)[:40]:
+        replayed = fsrs.Card(card_id=1, due=program.opens_at(card.question.unit.number + 1))
+        mine = RecallAnswer.objects.filter(enrollment=card.enrollment, question=card.question)
+        for answer in mine.order_by("repetition"):
+            moment = answer.created_at.astimezone(dt.UTC)
+            replayed, _ = SCHEDULER.review_card(replayed, fsrs.Rating(answer.rating), moment)
+            assert answer.due == replayed.due
+        assert card.due == replayed.due
+        assert card.stability == pytest.approx(replayed.stability)
+    # The participant whose link the demo prints has key points to recall this week.
+    participant = demo.demo_people()["participant"]
+    enrollment = participant.enrollments.get()
+    assert learning_selectors.recall_items(enrollment=enrollment)
+    # Each recall is a learning record, and the dashboard and brief show retention.
+    recalled = LearningRecord.objects.filter(object__contains=records.RECALL_PATH).count()
+    assert recalled == len(answers)
+    retention = selectors.retention(program=program)
+    shown = [c for row in retention.points for c in row.cells if c.shown]
+    assert shown and all(0 < c.percent <= 100 for c in shown)
+    assert selectors.most_forgotten(program=program)
