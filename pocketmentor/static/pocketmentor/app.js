@@ -14,7 +14,8 @@
   // timeout, a server error or a closed page loses nothing. The idempotency keys make a
   // second delivery harmless.
   const STORE = "outbox";
-  const BOX = "section.activity, [data-outbox-box]"; // what holds one answer's form
+  const BOX = "section.activity, section.recall, [data-outbox-box]"; // what holds one answer's form
+  const SWAPPED = "section.activity, section.recall"; // answered in place, swapped when stored
   const TIMEOUT = 15000; // milliseconds an answer may take before it is kept and sent again
   const person = body.dataset.person || "";
   const mine = (item) => !item.person || item.person === person;
@@ -159,7 +160,7 @@
   function show(item, html, outcome) {
     const section = document.getElementById(item.activity);
     if (!section || !html) return;
-    if (!section.matches("section.activity")) {
+    if (!section.matches(SWAPPED)) {
       if (outcome === "stored") reload = true;
       else if (outcome === "refused" || outcome === "conflict") postAsPage(item);
       return;
