@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -81,19 +81,33 @@ def enrollments_of(*, user) -> list[Enrollment]:
     )
 
 
+UNIT_CACHE_SECONDS = 60
+
+
 def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | None:
-    """Unit `number`, or the latest open one, with its content; None when not open yet."""
+    """Unit `number`, or the latest open one, with its content; None when not open yet.
+
+    The same for every participant of the program: read once and shared (in the cache of
+    kept pages, so in Redis when it is set) under the organization's `pages_version`, which
+    any change of its content raises (learning/pages.py), and for a minute at most.
+    """
     program = enrollment.program
     week = program.week_at(timezone.now())
-    units = (
-        Unit.objects.published()
-        .filter(program=program, number__lte=week)
-        .prefetch_related(
-            "cards", Prefetch("activities", Activity.objects.live().prefetch_related("options"))
+    version = program.organization.pages_version
+    key = f"open-unit:{program.pk}:{version}:{week}:{number or 0}"
+    unit = caches["pages"].get(key)
+    if unit is None:
+        units = (
+            Unit.objects.published()
+            .filter(program=program, number__lte=week)
+            .prefetch_related(
+                "cards", Prefetch("activities", Activity.objects.live().prefetch_related("options"))
+            )
         )
-    )
-    units = units.filter(number=number) if number else units.order_by("-number")
-    unit = units.first()
+        units = units.filter(number=number) if number else units.order_by("-number")
+        unit = units.first()
+        if unit is not None:
+            caches["pages"].set(key, unit, UNIT_CACHE_SECONDS)  # before it has the program
     if unit is not None:
         unit.program = program
     return unit

@@ -6,12 +6,15 @@ import uuid
 
 import time_machine
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pocketmentor.conftest import OSLO, enroll, signed_in, week_url
 from pocketmentor.learning import selectors
 from pocketmentor.learning.models import Enrollment, Response
+from pocketmentor.learning.pages import touch_organization
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_record
 from pocketmentor.orgs.models import Organization
 
@@ -174,3 +177,23 @@ def test_a_card_deleted_in_the_studio_leaves_the_kept_page_at_once_and_undo_brin
     assert "Words to take back" not in page(client, program, "week/2/")
     studio.post(url, {"action": "undo"})
     assert "Words to take back" in page(client, program)
+
+
+def test_a_units_content_is_read_once_for_all_participants_and_afresh_after_a_change(
+    ann, bob, program
+):
+    def first_view(user) -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            html = page(signed_in(user), program)
+        return html, [q["sql"] for q in queries]
+
+    _, first = first_view(ann)
+    _, second = first_view(bob)  # another participant, another group: the same unit
+    assert any("programs_card" in sql for sql in first)
+    assert not any("programs_card" in sql or "programs_option" in sql for sql in second)
+    assert len(second) == len(first) - 4  # the unit, its cards, activities and options
+    card = program.units.get(number=2).cards.first()
+    card.body = "A card the author just changed"
+    card.save()
+    touch_organization(slug=program.organization.slug)  # as a studio write does
+    assert "A card the author just changed" in page(signed_in(bob), program)
