@@ -2,15 +2,20 @@
 
 `read_people` turns a CSV or XLSX file into rows, each checked on its own; `people_plan`
 compares them with what the program already has and decides every row's outcome.
-`people.services.people_import` applies a plan inside a transaction. An uploaded file waits
-in the data folder for the admin's confirm (`file_keep`, `file_take`).
+`people.services.people_import` applies a plan inside a transaction. An uploaded file is
+read by a worker, never in the request (`job_start`, then the task `people.tasks`
+runs `read_job`); the rows it found wait in the database for the admin's confirm
+(`job_people`, `job_take`).
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
+import json
 import re
+import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
@@ -30,6 +35,7 @@ from pocketmentor.lib.ordering import natural_key
 from pocketmentor.lib.text import has_control
 from pocketmentor.orgs.departments import departments_spelled
 from pocketmentor.orgs.models import Membership, WaitingFile
+from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.programs.models import Group, Program
 
 MAX_ROWS = 20_000
@@ -585,5 +591,63 @@ def file_take(digest: str) -> bytes | None:
 
 
 def files_prune(now: dt.datetime) -> None:
-    """Forget files nobody confirmed within a day."""
+    """Forget files, and the rows read from them, that nobody confirmed within a day."""
     WaitingFile.objects.filter(kept_at__lt=now - WAITING_FOR).delete()
+    PeopleFileJob.objects.filter(created_at__lt=now - WAITING_FOR).delete()
+
+
+# Reading a file in the worker. The upload keeps the file and starts a job
+# (`services.people_file_upload`); the task (`people.tasks`) reads it
+# with every bound above (in the uploader's language, for the messages) and keeps the rows it
+# found, or why the file is refused. The preview and the confirm use those rows: no request
+# parses a file.
+
+
+def read_job(*, job_id: str) -> str:
+    """Read a job's file (the worker's task); its state after. Reading twice reads once."""
+    job = PeopleFileJob.objects.filter(pk=job_id).first()
+    if job is None or job.state != PeopleFileJob.State.READING:
+        return job.state if job else "gone"
+    data = WaitingFile.objects.filter(digest=job.digest).values_list("data", flat=True).first()
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            if data is None:
+                raise PeopleFileError(_("The file is gone. Upload it again."))
+            people = read_people(bytes(data), filename=job.filename)
+        except PeopleFileError as refused:
+            job.state, job.error = PeopleFileJob.State.REFUSED, str(refused)
+        else:
+            job.state, job.people = PeopleFileJob.State.READY, people_as_json(people)
+    job.save(update_fields=["state", "error", "people"])
+    # The rows are kept: the file itself is needed no more.
+    WaitingFile.objects.filter(digest=job.digest).exclude(
+        digest__in=PeopleFileJob.objects.filter(state=PeopleFileJob.State.READING).values("digest")
+    ).delete()
+    return job.state
+
+
+def people_as_json(people: PeopleFile) -> str:
+    return json.dumps(dataclasses.asdict(people))  # ASCII: any text survives any database
+
+
+def job_people(job) -> PeopleFile:
+    """The rows a job's file held, as `read_people` found them."""
+    found = json.loads(job.people)
+    rows = [PersonRow(**row) for row in found["rows"]]
+    return PeopleFile(rows=rows, ignored_columns=found["ignored_columns"])
+
+
+def job_take(*, job_id: str, organization, program: Program) -> PeopleFile | None:
+    """The rows of a read job, the job removed; None if it is gone (or another took it)."""
+    try:
+        pk = uuid.UUID(job_id)
+    except ValueError:
+        return None
+    found = PeopleFileJob.objects.filter(
+        pk=pk, organization=organization, program=program, state=PeopleFileJob.State.READY
+    )
+    job = found.first()
+    if job is None:
+        return None
+    taken, _ = found.delete()
+    return job_people(job) if taken else None

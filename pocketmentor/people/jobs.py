@@ -8,5 +8,5 @@ from pocketmentor.people.importing import files_prune
 
 @periodic("people.files_prune", every=dt.timedelta(minutes=1))
 def uploads_prune(now: dt.datetime) -> None:
-    """People files uploaded and never confirmed."""
+    """People files uploaded and never confirmed, and the rows a worker read from them."""
     files_prune(now)

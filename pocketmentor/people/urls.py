@@ -18,6 +18,11 @@ urlpatterns = [
     path("<slug:org>/p/<slug:program>/people/import/", people.people_import, name="import"),
     path("<slug:org>/p/<slug:program>/people/invite/", people.people_invite, name="invite_program"),
     path(
+        "<slug:org>/p/<slug:program>/people/import/<uuid:job_id>/",
+        people.people_import_job,
+        name="import_job",
+    ),
+    path(
         "<slug:org>/p/<slug:program>/people/import/confirm/",
         people.people_import_confirm,
         name="import_confirm",

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from pocketmentor.conftest import NOW, answer, signed_in
 from pocketmentor.learning.models import Response, Supporter
+from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.programs.models import Seminar
 
 # Pages anyone may open: sign-in, the app shell, health, public assets, signed links, and
@@ -50,6 +51,10 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         program=program, title="Spring", starts_at=NOW, ends_at=NOW, place="Hall"
     )
     supporter = Supporter.objects.create(enrollment=enrollment, user=bob)
+    upload = PeopleFileJob.objects.create(
+        organization=org, program=program, filename="people.csv", digest="0" * 64,
+        language="nb", created_at=NOW,
+    )  # fmt: skip
     return {
         "org": org.slug, "program": program.slug, "number": "1", "activity_id": activity.pk,
         "card_id": unit.cards.first().pk, "response_id": response.pk, "size": "192",
@@ -57,6 +62,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         "name": "cards/x.jpg", "supporter_id": supporter.pk, "seminar_id": seminar.pk,
         "token": "x", "fmt": "json", "path": "x", "table": "participants",
         "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk, "pk": 1,
+        "job_id": upload.pk,
     }  # fmt: skip
 
 

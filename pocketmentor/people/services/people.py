@@ -24,14 +24,33 @@ from pocketmentor.people.importing import (
     PeopleFile,
     PersonPlan,
     chunks,
+    file_keep,
     people_plan,
     users_by_email,
 )
+from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.people.selectors import is_active_here, not_invited
+from pocketmentor.people.tasks import people_file_read
 from pocketmentor.programs.models import Group, Program
 
 BATCH = 1000
 INVITE_PAUSE = dt.timedelta(minutes=10)
+
+
+def people_file_upload(
+    *, data: bytes, filename: str, program: Program, language: str
+) -> PeopleFileJob:
+    """Keep an uploaded people file and ask a worker to read it; the job to follow.
+
+    The file is parsed by the worker (`people.tasks.people_file_read`), never in the request:
+    within its bounds a spreadsheet may still take seconds and tens of megabytes.
+    """
+    job = PeopleFileJob.objects.create(
+        organization=program.organization, program=program, filename=filename[:255],
+        digest=file_keep(data), language=language, created_at=timezone.now(),
+    )  # fmt: skip
+    people_file_read.enqueue(job_id=str(job.pk))
+    return job
 
 
 class InvitationRefused(Exception):

@@ -12,9 +12,11 @@ from pocketmentor.accounts.models import Session
 from pocketmentor.accounts.services import login_link_url
 from pocketmentor.conftest import NOW, answer, enroll, make_person, signed_in
 from pocketmentor.learning.models import Enrollment, Response
-from pocketmentor.nudges.worker import Worker
-from pocketmentor.orgs.models import Membership, WaitingFile
+from pocketmentor.nudges.worker import Worker, run_tasks
+from pocketmentor.orgs.models import Membership, Organization, WaitingFile
+from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.people.tests.test_people_file import xlsx_bytes
+from pocketmentor.tests.test_upload_bounds import BOMBS
 
 PEOPLE = "/studio/fjordvik/people/"
 IMPORT = "/studio/fjordvik/p/lead/people/import/"
@@ -29,7 +31,11 @@ CSV = (
 
 
 def upload(client, text=CSV, name="deltakere.csv"):
-    return client.post(IMPORT, {"file": SimpleUploadedFile(name, text.encode("utf-8-sig"))})
+    """Upload a file, let a worker read it, and open its page."""
+    sent = client.post(IMPORT, {"file": SimpleUploadedFile(name, text.encode("utf-8-sig"))})
+    assert sent.status_code == 302
+    run_tasks(name="test")
+    return client.get(sent["Location"])
 
 
 def digest(response) -> str:
@@ -101,10 +107,56 @@ def test_a_previewed_file_waits_in_the_database_so_any_server_takes_the_confirm(
 ):
     settings.DATA_DIR = tmp_path  # a server's own folder: nothing may wait there
     preview = upload(hr)
-    assert WaitingFile.objects.count() == 1 and not list(tmp_path.iterdir())
+    # Read: its rows wait for the confirm, the file itself is gone.
+    assert PeopleFileJob.objects.get().state == "ready" and not WaitingFile.objects.exists()
+    assert not list(tmp_path.iterdir())
     hr.post(CONFIRM, {"digest": digest(preview)})
     assert Membership.objects.filter(role="participant").exists()
-    assert not WaitingFile.objects.exists()
+    assert not PeopleFileJob.objects.exists()
+
+
+def test_the_upload_is_read_by_a_worker_while_its_page_says_so(hr, program):
+    sent = hr.post(IMPORT, {"file": SimpleUploadedFile("folk.csv", CSV.encode())})
+    job = PeopleFileJob.objects.get()
+    assert sent["Location"] == f"{IMPORT}{job.pk}/" and job.state == "reading"
+    waiting = hr.get(sent["Location"])
+    page = waiting.content.decode()
+    assert waiting.status_code == 200 and "Leser filen" in page
+    assert f'hx-get="{IMPORT}{job.pk}/" hx-trigger="every 2s"' in page  # htmx asks again
+    assert f'href="{IMPORT}{job.pk}/"' in page  # and without JavaScript, a link does
+    assert hr.get(sent["Location"], headers={"HX-Request": "true"}).status_code == 204
+    assert not Membership.objects.filter(user__email="kari@fjordvik.example").exists()
+
+    assert run_tasks(name="test") == 1
+    polled = hr.get(sent["Location"], headers={"HX-Request": "true"})
+    assert polled["HX-Refresh"] == "true"  # read: the page loads again, as the preview
+    assert "2 personer blir lagt til" in hr.get(sent["Location"]).content.decode()
+    assert run_tasks(name="test") == 0  # nothing read twice
+
+
+def test_a_file_that_waited_a_minute_unread_says_the_worker_may_be_down(hr, program):
+    sent = hr.post(IMPORT, {"file": SimpleUploadedFile("folk.csv", CSV.encode())})
+    with time_machine.travel(NOW + dt.timedelta(minutes=2)):
+        page = hr.get(sent["Location"]).content.decode()
+    assert "pocketmentor worker" in page
+
+
+def test_another_organization_cannot_see_the_upload(hr, program, outsider):
+    sent = hr.post(IMPORT, {"file": SimpleUploadedFile("folk.csv", CSV.encode())})
+    run_tasks(name="test")
+    job = PeopleFileJob.objects.get()
+    other = Organization.objects.get(slug="other")
+    their_admin = signed_in(make_person("hr@other.example", org=other, role="admin"))
+    assert their_admin.get(f"/studio/other/p/lead/people/import/{job.pk}/").status_code == 404
+    assert their_admin.get(sent["Location"]).status_code == 404  # not their organization
+    # Nor can another admin's session confirm it, here or there.
+    colleague = signed_in(
+        make_person("hr2@fjordvik.example", org=program.organization, role="admin")
+    )
+    assert colleague.post(CONFIRM, {"digest": job.pk.hex})["Location"] == IMPORT
+    their_admin.post("/studio/other/p/lead/people/import/confirm/", {"digest": job.pk.hex})
+    assert PeopleFileJob.objects.filter(pk=job.pk).exists()
+    assert not Membership.objects.filter(user__email="kari@fjordvik.example").exists()
 
 
 def test_only_the_last_previewed_file_is_confirmed(hr, program):
@@ -117,8 +169,9 @@ def test_only_the_last_previewed_file_is_confirmed(hr, program):
 
 def test_an_excel_workbook_is_previewed_like_a_csv(hr, program):
     data = xlsx_bytes(["Navn", "E-post", "Gruppe"], [["Kari", "kari@fjordvik.example", "A"]])
-    response = hr.post(IMPORT, {"file": SimpleUploadedFile("folk.xlsx", data)})
-    assert "1 person blir lagt til" in response.content.decode()
+    sent = hr.post(IMPORT, {"file": SimpleUploadedFile("folk.xlsx", data)})
+    run_tasks(name="test")
+    assert "1 person blir lagt til" in hr.get(sent["Location"]).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -130,8 +183,22 @@ def test_an_excel_workbook_is_previewed_like_a_csv(hr, program):
 )
 def test_a_file_that_cannot_be_read_is_refused_with_what_to_do(hr, program, text, message):
     response = upload(hr, text)
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page and "deltakere.csv kan ikke importeres" in page
+    assert 'role="alert"' in page and 'type="file"' in page  # and another can be uploaded
+    assert f'action="{IMPORT}"' in page
+
+
+def test_a_spreadsheet_bomb_is_refused_on_its_page_in_the_admins_language(hr, program):
+    bomb = BOMBS["three million shared strings"]()
+    sent = hr.post(IMPORT, {"file": SimpleUploadedFile("bombe.xlsx", bomb)})
+    assert sent.status_code == 302  # the request only keeps the file
+    run_tasks(name="test")
+    page = hr.get(sent["Location"]).content.decode()
+    assert "bombe.xlsx kan ikke importeres:" in page
+    assert "Filen inneholder langt mer enn en liste over personer" in page
+    assert PeopleFileJob.objects.get().state == "refused" and not WaitingFile.objects.exists()
+    assert hr.post(CONFIRM, {"digest": PeopleFileJob.objects.get().pk.hex})["Location"] == IMPORT
 
 
 def test_no_file_is_refused_with_what_to_do(hr, program):

@@ -1,9 +1,12 @@
 """People in an organization: import, invitations, deactivation (staff pages)."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -13,13 +16,8 @@ from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
 from pocketmentor.people import services
-from pocketmentor.people.importing import (
-    PeopleFileError,
-    file_keep,
-    file_take,
-    people_plan,
-    read_people,
-)
+from pocketmentor.people.importing import job_people, job_take, people_plan
+from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.people.selectors import not_invited, not_invited_by_program, people_page
 
 UPLOAD_LIMIT = 5 * 1024 * 1024  # 10,000 people fit in about 1 MB
@@ -52,7 +50,7 @@ def _stored_key(program) -> str:
 @require_http_methods(["GET", "POST"])
 @staff_page(ADMINS)
 def people_import(request: HttpRequest, organization, program) -> HttpResponse:
-    """Upload a file and see what importing it would do; nothing changes yet."""
+    """Upload a file; a worker reads it, and its page shows what importing it would do."""
     context = {"org": organization, "program": program}
     if request.method == "GET":
         return render(request, "people/people_import.html", context)
@@ -62,20 +60,46 @@ def people_import(request: HttpRequest, organization, program) -> HttpResponse:
         error = _("Choose a CSV or Excel file to upload.")
     elif upload.size > UPLOAD_LIMIT:
         error = _("The file is larger than 5 MB. Split it and import each part.")
-    else:
-        data = upload.read()
-        try:
-            people = read_people(data, filename=upload.name)
-            plan = people_plan(people, program=program, invite=True)
-        except PeopleFileError as refused:
-            error = str(refused)
     if error:
         context["error"] = error
         return render(request, "people/people_import.html", context, status=400)
-    # The file waits for the confirm, which reads and checks it again.
-    digest = file_keep(data)
-    request.session[_stored_key(program)] = {"name": upload.name, "digest": digest}
-    context |= {"plan": plan, "digest": digest, "filename": upload.name}
+    job = services.people_file_upload(
+        data=upload.read(), filename=upload.name or "", program=program,
+        language=translation.get_language(),
+    )  # fmt: skip
+    # Only the last file uploaded in this session can be confirmed.
+    request.session[_stored_key(program)] = {"name": upload.name, "job": job.pk.hex}
+    return redirect("people:import_job", organization.slug, program.slug, job.pk)
+
+
+SLOW = dt.timedelta(minutes=1)  # a file waiting longer: is a worker running?
+
+
+@require_GET
+@staff_page(ADMINS)
+def people_import_job(request: HttpRequest, organization, program, job_id) -> HttpResponse:
+    """The uploaded file: being read, refused (and why), or what importing it would do.
+
+    While the worker reads, the page says so, with a link to look again; htmx asks every
+    two seconds and reloads the page once the file is read.
+    """
+    job = get_object_or_404(PeopleFileJob, pk=job_id, organization=organization, program=program)
+    polled = request.headers.get("HX-Request") == "true"
+    context = {"org": organization, "program": program, "job": job}
+    if job.state == PeopleFileJob.State.READING:
+        if polled:
+            return HttpResponse(status=204)  # nothing new: the page asks again
+        context["slow"] = timezone.now() - job.created_at > SLOW
+        return render(request, "people/people_import_job.html", context)
+    if polled:
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    if job.state == PeopleFileJob.State.REFUSED:
+        context["error"] = job.error
+        return render(request, "people/people_import.html", context)
+    plan = people_plan(job_people(job), program=program, invite=True)
+    context |= {"plan": plan, "digest": job.pk.hex, "filename": job.filename}
     return render(request, "people/people_preview.html", context)
 
 
@@ -84,10 +108,10 @@ def people_import(request: HttpRequest, organization, program) -> HttpResponse:
 def people_import_confirm(request: HttpRequest, organization, program) -> HttpResponse:
     """Import the previewed file; a confirm sent again finds nothing left to import."""
     stored = request.session.get(_stored_key(program))
-    data = None
-    if stored and stored["digest"] == request.POST.get("digest"):
-        data = file_take(stored["digest"])
-    if data is None:
+    people = None
+    if stored and stored.get("job") and stored["job"] == request.POST.get("digest"):
+        people = job_take(job_id=stored["job"], organization=organization, program=program)
+    if people is None:
         messages.error(
             request,
             _(
@@ -97,7 +121,6 @@ def people_import_confirm(request: HttpRequest, organization, program) -> HttpRe
         )
         return redirect("people:import", organization.slug, program.slug)
     del request.session[_stored_key(program)]
-    people = read_people(data, filename=stored["name"])
     plan = services.people_import(
         program=program, people=people, invite=request.POST.get("invite") == "1"
     )
