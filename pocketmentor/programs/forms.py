@@ -196,3 +196,22 @@ def options_from(formset, *, kind: str, multiple: bool, is_scale: bool) -> list[
     if kind == Activity.Kind.POLL:
         options = [o | {"is_correct": False} for o in options]
     return options
+
+
+class RecallForm(forms.Form):
+    """A key point written for recall: a question, and the answer shown after thinking."""
+
+    prompt = forms.CharField(
+        label=_("Question"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_('Like "What was the point of …?" Markdown.'),
+        error_messages={"required": _("Write the question.")},
+    )
+    answer = forms.CharField(
+        label=_("Answer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown after the participant has thought. Markdown."),
+        error_messages={"required": _("Write the answer the participant checks against.")},
+    )

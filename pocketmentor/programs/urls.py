@@ -20,6 +20,7 @@ urlpatterns = [
     path(program + "weeks/new/", views.unit_new, name="unit_new"),
     path(unit, views.unit, name="unit"),
     path(unit + "action/", views.unit_action, name="unit_action"),
+    path(unit + "recall/", views.recall, name="recall"),
     path(unit + "cards/new/", views.card, name="card_new"),
     path(unit + "cards/<int:card_id>/", views.card, name="card"),
     path(unit + "cards/<int:card_id>/action/", views.card_action, name="card_action"),

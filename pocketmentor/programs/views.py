@@ -25,6 +25,7 @@ from pocketmentor.programs.forms import (
     DuplicateForm,
     OptionFormSet,
     ProgramForm,
+    RecallForm,
     UnitForm,
     options_from,
     short_name,
@@ -191,20 +192,59 @@ def unit(request, organization, program: Program, number: int) -> HttpResponse:
         authoring.unit_update(unit=unit, **form.cleaned_data)
         messages.success(request, _("The unit is saved."))
         return redirect("studio:unit", organization.slug, program.slug, unit.number)
+    return _unit_page(request, organization, program, unit, form)
+
+
+def _unit_page(request, organization, program, unit, form, recall_form=None, status=200):
+    activities = list(unit.activities.live().prefetch_related("options"))
+    recall = list(unit.recall_questions.select_related("activity").order_by("position", "pk"))
+    used = {q.activity_id for q in recall}
     context = {
         "org": organization,
         "program": program,
         "unit": unit,
         "form": form,
         "cards": unit.cards.all(),
-        "activities": unit.activities.live().prefetch_related("options"),
+        "activities": activities,
         "undoable": _undoable(organization, program, unit),
         "undo_minutes": UNDO_MINUTES,
         "opens_at": program.opens_at(unit.number),
         "card_kinds": Card.Kind.choices,
         "activity_kinds": Activity.Kind.choices,
+        "recall": recall,
+        "recall_quizzes": [
+            a for a in activities if a.kind == Activity.Kind.QUIZ and a.pk not in used
+        ],
+        "recall_form": recall_form or RecallForm(),
     }
-    return render(request, "programs/unit.html", context)
+    return render(request, "programs/unit.html", context, status=status)
+
+
+@require_POST
+@studio_page
+def recall(request, organization, program: Program, number: int) -> HttpResponse:
+    """Add a key point to recall (a quiz used again, or a question), or remove one."""
+    unit = get_object_or_404(Unit, program=program, number=number)
+    action = request.POST.get("action")
+    if action == "use":
+        quiz = get_object_or_404(
+            unit.activities.live(), kind=Activity.Kind.QUIZ, pk=request.POST.get("activity")
+        )
+        authoring.recall_add(unit=unit, activity=quiz)
+        messages.success(request, _("The quiz comes back as a key point to recall."))
+    elif action == "remove":
+        question = get_object_or_404(unit.recall_questions, pk=request.POST.get("question"))
+        authoring.recall_remove(question=question)
+        messages.success(request, _("The key point no longer comes back."))
+    else:
+        form = RecallForm(request.POST)
+        if not form.is_valid():
+            form_ = UnitForm(instance=unit)
+            return _unit_page(request, organization, program, unit, form_, form, status=400)
+        authoring.recall_add(unit=unit, **form.cleaned_data)
+        messages.success(request, _("The key point is added."))
+    url = reverse("studio:unit", args=[organization.slug, program.slug, unit.number])
+    return redirect(f"{url}#recall")
 
 
 def _undoable(organization, program: Program, unit: Unit) -> list[dict]:

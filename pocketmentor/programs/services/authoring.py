@@ -12,7 +12,8 @@ from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
-from pocketmentor.programs.models import Activity, Card, Option, Program, Unit
+from pocketmentor.programs import signals
+from pocketmentor.programs.models import Activity, Card, Option, Program, RecallQuestion, Unit
 from pocketmentor.programs.selectors import UNDO_WINDOW, weeks_of
 from pocketmentor.programs.services.folders import LIBRARY, program_import
 
@@ -254,3 +255,32 @@ def item_move(*, item: Card | Activity, step: int) -> None:
 
 def _next_position(items: QuerySet) -> int:
     return (items.aggregate(last=Max("position"))["last"] or 0) + 1
+
+
+# Key points to recall -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recall_add(*, unit: Unit, prompt: str = "", answer: str = "", activity: Activity | None = None):
+    """Mark a key point of the unit: a quiz used again as recall, or a question and its answer.
+
+    Those who answered in the unit already get it too, first due the week after the unit's."""
+    if activity is not None:
+        existing = RecallQuestion.objects.filter(activity=activity).first()
+        if existing is not None:  # a repeated click changes nothing
+            return existing
+    question = RecallQuestion.objects.create(
+        unit=unit,
+        position=_next_position(unit.recall_questions.all()),
+        activity=activity,
+        prompt="" if activity is not None else prompt,
+        answer="" if activity is not None else answer,
+    )
+    signals.recall_added.send(RecallQuestion, questions=[question])
+    return question
+
+
+@transaction.atomic
+def recall_remove(*, question: RecallQuestion) -> None:
+    """No longer a key point: it stops coming back, and its recall history goes with it."""
+    question.delete()
