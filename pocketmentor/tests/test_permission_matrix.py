@@ -14,14 +14,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from pocketmentor.conftest import NOW, answer, signed_in
 from pocketmentor.learning.models import Response, Supporter
 from pocketmentor.people.models import PeopleFileJob
-from pocketmentor.programs.models import Seminar
+from pocketmentor.programs.models import RecallQuestion, Seminar
 
 # Pages anyone may open: sign-in, the app shell, health, public assets, signed links, and
 # /metrics, which answers only a scraper that sends METRICS_TOKEN.
 PUBLIC = re.compile(
     r"^/(healthz|readyz|metrics|login/.*|logout/|language/|sw\.js|offline/|icons/.*|media/.*|"
     r"o/[^/]+/manifest\.webmanifest|nudges/(preferences|unsubscribe)/.*|oidc/.*|xapi/.*|"
-    r"webauthn/.*)$"
+    r"webauthn/.*|brand/.*)$"
 )
 PARTICIPANT = re.compile(r"^/o/")
 STUDIO = re.compile(r"^/studio/[^/]+/")
@@ -51,6 +51,9 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         program=program, title="Spring", starts_at=NOW, ends_at=NOW, place="Hall"
     )
     supporter = Supporter.objects.create(enrollment=enrollment, user=bob)
+    question = RecallQuestion.objects.create(
+        unit=unit, position=1, prompt="What helps?", answer="Asking."
+    )
     upload = PeopleFileJob.objects.create(
         organization=org, program=program, filename="people.csv", digest="0" * 64,
         language="nb", created_at=NOW,
@@ -62,7 +65,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         "name": "cards/x.jpg", "supporter_id": supporter.pk, "seminar_id": seminar.pk,
         "token": "x", "fmt": "json", "path": "x", "table": "participants",
         "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk, "pk": 1,
-        "job_id": upload.pk,
+        "job_id": upload.pk, "question_id": question.pk, "primary": "0b5d6b", "accent": "f2a541",
     }  # fmt: skip
 
 
