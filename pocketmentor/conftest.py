@@ -107,6 +107,8 @@ def enroll(user: User, program: Program, group: Group | None = None) -> Enrollme
 
 
 def answer(enrollment: Enrollment, activity: Activity, **fields) -> Response:
+    """A response stored as is; `audiences` (a list of names) sets who it is shared with."""
+    fields |= Response.sharing(fields.pop("audiences", ()))
     return Response.objects.create(
         enrollment=enrollment, activity=activity, key=uuid.uuid4(), **fields
     )

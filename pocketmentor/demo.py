@@ -75,6 +75,10 @@ class DemoRefused(Exception):
     """The database holds other data: the demo never seeds over it."""
 
 
+# Who a demo answer is shared with: most keep theirs private, some share with one audience or two.
+SHARING = [()] * 6 + [("group",), ("group", "facilitators"), ("facilitators",)]
+
+
 def demo_people() -> dict[str, User] | None:
     """The people whose sign-in links the demo prints, if the demo exists."""
     org = Organization.objects.filter(slug=SLUG).first()
@@ -211,11 +215,7 @@ def _history(program, enrollments, groups, language, rng, now) -> None:
                     created_at=moment,
                     updated_at=moment,
                     text=rng.choice(REFLECTIONS[language]) if activity.takes_text else "",
-                    visibility=rng.choice(
-                        [Response.Visibility.PRIVATE] * 6
-                        + [Response.Visibility.GROUP] * 2
-                        + [Response.Visibility.FACILITATORS]
-                    ),
+                    **Response.sharing(rng.choice(SHARING)),
                 )
                 if activity.is_scale:
                     response.value = min(5, max(1, round(rng.gauss(3.3, 0.9))))
@@ -304,7 +304,7 @@ def _records(program, language, rng, now) -> None:
 
     Participants open a week's unit before their first answer in it, mostly read the cards,
     and some open it without doing anything. The facilitator replies to some reflections
-    shared with the facilitators.
+    shared with the facilitators or a group (which the facilitators see).
     """
     from pocketmentor.insights.services import records_backfill, rollups_rebuild
 
@@ -316,7 +316,7 @@ def _records(program, language, rng, now) -> None:
         first.setdefault(
             (response.enrollment_id, response.activity.unit.number), response.created_at
         )
-        if response.visibility == Response.Visibility.FACILITATORS and rng.random() < 0.4:
+        if response.audiences and response.audiences != ["supporters"] and rng.random() < 0.4:
             shared.append(response)
     feedback = []
     for response in shared:

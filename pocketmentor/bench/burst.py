@@ -148,5 +148,4 @@ def _fields(activity: Activity, key: str, cookie: str) -> dict:
         "csrfmiddlewaretoken": token,
         f"{prefix}key": key,
         f"{prefix}text": "Jeg spurte først, og lyttet.",
-        f"{prefix}visibility": "private",
     }

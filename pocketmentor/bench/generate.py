@@ -211,8 +211,8 @@ def _history(weeks: list[Week], first: int, groups, rng) -> None:
 class WeekRows:
     """One week's responses, with their chosen options, generated and then written in bulk."""
 
-    RESPONSE_FIELDS = ["id", "enrollment", "activity", "key", "text", "value", "visibility"]
-    RESPONSE_FIELDS += ["created_at", "updated_at"]
+    RESPONSE_FIELDS = ["id", "enrollment", "activity", "key", "text", "value"]
+    RESPONSE_FIELDS += ["shared_with_group", "created_at", "updated_at"]
 
     def __init__(self, rng: random.Random, stamp):
         self.rng, self.stamp, self.texts = rng, stamp, REFLECTIONS[LANGUAGE]
@@ -226,30 +226,30 @@ class WeekRows:
                 self.pending.append((at, enrollment, step, *self._answer(step)))
 
     def _answer(self, step: Step) -> tuple:
-        """Text, scale value, visibility and chosen options of one response."""
+        """Text, scale value, whether it is shared with the group, and chosen options."""
         rng = self.rng
         text = rng.choice(self.texts) if step.takes_text else ""
         value = None
         if step.scale:
             value = min(step.scale[1], max(step.scale[0], round(rng.gauss(3.3, 0.9))))
-        visibility = "group" if rng.random() < 0.25 else "private"
+        to_group = rng.random() < 0.25
         if step.kind == Activity.Kind.QUIZ:
             picked = step.right if rng.random() < 0.72 else (rng.choice(step.options),)
         else:
             picked = (rng.choice(step.options),) if step.options else ()
-        return text, value, visibility, picked
+        return text, value, to_group, picked
 
     def write(self, next_id: int) -> int:
         """Write the week in time order from id `next_id`; the id after the last one."""
         self.pending.sort(key=lambda row: row[0])
         responses, choices = [], []
-        for rid, (at, enrollment, step, text, value, visibility, picked) in enumerate(
+        for rid, (at, enrollment, step, text, value, to_group, picked) in enumerate(
             self.pending, start=next_id
         ):
             stamp = self.stamp(at)
             # Keys rise with ids so that the unique index grows at its end, not all over.
             key = f"{rid:016x}{self.rng.getrandbits(64):016x}"
-            responses.append((rid, enrollment, step.id, key, text, value, visibility, stamp, stamp))
+            responses.append((rid, enrollment, step.id, key, text, value, to_group, stamp, stamp))
             choices.extend((rid, option) for option in picked)
         bulk.write_rows(Response, self.RESPONSE_FIELDS, responses)
         bulk.write_rows(Response.choices.through, ["response", "option"], choices)

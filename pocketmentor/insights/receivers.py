@@ -22,8 +22,8 @@ def recall_answered(sender, *, answer, **kwargs) -> None:
 
 
 @receiver(learning.response_sharing, dispatch_uid="insights.response_sharing")
-def response_sharing(sender, *, response, visibility, **kwargs) -> None:
-    recording.response_sharing(response=response, visibility=visibility)
+def response_sharing(sender, *, response, audiences, **kwargs) -> None:
+    recording.response_sharing(response=response, audiences=audiences)
 
 
 @receiver(learning.feedback_given, dispatch_uid="insights.feedback_given")

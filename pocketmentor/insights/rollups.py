@@ -18,6 +18,7 @@ from pocketmentor.insights.models import (
     MAX_WEEKS,
     AnswerCount,
     Engagement,
+    LearningRecord,
     UnitFunnel,
     UnitProgress,
     WeekTally,
@@ -67,6 +68,14 @@ class Tally(NamedTuple):
     what: str
 
 
+class Shared(NamedTuple):
+    """A reflection was shared: counted once per reflection, in the week it was first shared."""
+
+    week: int
+    activity_id: int | None
+    moment: dt.datetime
+
+
 def effects(
     *,
     verb: str,
@@ -87,6 +96,8 @@ def effects(
             found += [Answer(activity_id, int(c)) for c in response.split(records.SEPARATOR)]
     elif verb in STEP_OF_VERB and unit_id:
         found.append(Step(unit_id, STEP_OF_VERB[verb]))
+    elif verb == records.SHARED.iri and week >= 1:
+        found.append(Shared(week, activity_id, moment))
     elif verb in TALLY_OF_VERB and week >= 1:
         found.append(Tally(week, TALLY_OF_VERB[verb]))
     return found
@@ -138,9 +149,22 @@ def apply(found: list, *, program_id: int, enrollment_id: int | None) -> None:
         elif isinstance(effect, Answer):
             key = {"activity_id": effect.activity_id, "choice": effect.choice}
             sql.upsert(AnswerCount, key, {"count": 1}, {"count": "{t}.count + 1"})
+        elif isinstance(effect, Shared):
+            if enrollment_id and effect.activity_id and _shared_before(enrollment_id, effect):
+                continue  # shared again, or with another audience: the same reflection
+            key = {"program_id": program_id, "week": effect.week, "what": WeekTally.What.SHARED}
+            sql.upsert(WeekTally, key, {"count": 1}, {"count": "{t}.count + 1"})
         elif isinstance(effect, Tally):
             key = {"program_id": program_id, "week": effect.week, "what": effect.what}
             sql.upsert(WeekTally, key, {"count": 1}, {"count": "{t}.count + 1"})
+
+
+def _shared_before(enrollment_id: int, effect: Shared) -> bool:
+    """Whether the reflection has a shared statement besides the one just appended."""
+    earlier = LearningRecord.objects.filter(
+        enrollment_id=enrollment_id, activity_id=effect.activity_id, verb=records.SHARED.iri
+    )
+    return len(earlier.values_list("pk", flat=True)[:2]) > 1
 
 
 def _active(effect: Active, program_id: int, enrollment_id: int) -> None:
@@ -178,6 +202,7 @@ class Fold:
     steps: Counter = field(default_factory=Counter)  # (enrollment, unit) -> bits
     answers: Counter = field(default_factory=Counter)  # (activity, choice) -> count
     tallies: Counter = field(default_factory=Counter)  # (week, what) -> count
+    shared: dict = field(default_factory=dict)  # (enrollment, activity) -> first Shared
 
     def add(self, found: list, enrollment_id: int | None) -> None:
         for effect in found:
@@ -191,8 +216,25 @@ class Fold:
                 self.steps[enrollment_id, effect.unit_id] |= effect.bit
             elif isinstance(effect, Answer):
                 self.answers[effect.activity_id, effect.choice] += 1
+            elif isinstance(effect, Shared):
+                self._shared(effect, enrollment_id)
             elif isinstance(effect, Tally):
                 self.tallies[effect.week, effect.what] += 1
+
+    def _shared(self, effect: Shared, enrollment_id: int | None) -> None:
+        """Count each reflection once, in the week of its earliest shared statement."""
+        what = WeekTally.What.SHARED
+        if not (enrollment_id and effect.activity_id):  # its writer erased: cannot tell
+            self.tallies[effect.week, what] += 1
+            return
+        key = (enrollment_id, effect.activity_id)
+        first = self.shared.get(key)
+        if first is not None and first.moment <= effect.moment:
+            return
+        if first is not None:
+            self.tallies[first.week, what] -= 1
+        self.shared[key] = effect
+        self.tallies[effect.week, what] += 1
 
     def funnels(self) -> dict[int, Counter]:
         counts: dict[int, Counter] = defaultdict(Counter)

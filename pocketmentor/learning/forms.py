@@ -25,16 +25,18 @@ class ResponseForm(forms.Form):
         shuffle_for: int | None = None,
         **kwargs,
     ):
-        """`mine`: the text and visibility the writer chose, shown over the stored ones.
+        """`mine`: the text and audiences the writer chose, shown over the stored ones.
 
         `shuffle_for` (the enrollment's id) shows a quiz's options in that person's own order.
         """
         kwargs.setdefault("prefix", f"a{activity.pk}")
         initial = {"key": uuid.uuid4(), "version": response.version if response else 0}
         if response is not None:
-            initial |= {"text": response.text, "visibility": response.visibility}
+            initial |= {"text": response.text, "audiences": response.audiences}
         initial |= mine or {}
         super().__init__(*args, initial=initial, **kwargs)
+        if self.is_bound and activity.takes_text:
+            self.data = _legacy_sharing(self.data, self.add_prefix)
         self.activity = activity
         kind = activity.kind
         if activity.takes_text:
@@ -51,11 +53,15 @@ class ResponseForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 4}),
                 error_messages={"required": _("Write a few words before you save.")},
             )
-            self.fields["visibility"] = forms.ChoiceField(
-                label=_("Who can see it"),
-                choices=Response.Visibility.choices,
-                initial=Response.Visibility.PRIVATE,
-                widget=forms.RadioSelect,
+            self.fields["audiences"] = forms.MultipleChoiceField(
+                label=_("Share with"),
+                help_text=_(
+                    "Only you see it when nothing is ticked."
+                    " The facilitators also see what you share with your group."
+                ),
+                choices=Response.Audience.choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
             )
         elif kind == Activity.Kind.QUIZ or not activity.is_scale:
             options = [(o.pk, o.text) for o in activity.options.all()]
@@ -90,9 +96,25 @@ class ResponseForm(forms.Form):
             "text": data.get("text", ""),
             "value": data.get("value"),
             "option_ids": choice if isinstance(choice, list) else [choice] if choice else [],
-            "visibility": data.get("visibility", Response.Visibility.PRIVATE),
+            "audiences": data.get("audiences") or [],
             "version": data.get("version"),
         }
+
+
+def _legacy_sharing(data, add_prefix):
+    """A page or a phone's queued answer from before audiences could be combined sends one
+    `visibility` ("private", "group", …) and no `audiences`: read it as that one audience."""
+    old, new = add_prefix("visibility"), add_prefix("audiences")
+    if old not in data or new in data:
+        return data
+    data = data.copy()
+    value = data.get(old)
+    chosen = [value] if value in Response.Audience.values else []
+    if hasattr(data, "setlist"):
+        data.setlist(new, chosen)
+    else:
+        data[new] = chosen
+    return data
 
 
 class FeedbackForm(forms.Form):

@@ -41,8 +41,9 @@ class Enrollment(models.Model):
 class Response(models.Model):
     """What a participant did on an activity; its key makes retries and replays harmless."""
 
-    class Visibility(models.TextChoices):
-        PRIVATE = "private", _("Only me")
+    class Audience(models.TextChoices):
+        """Who a reflection or task note may be shared with; any combination, none is private."""
+
         GROUP = "group", _("My group")
         SUPPORTERS = "supporters", _("My supporters")
         FACILITATORS = "facilitators", _("The facilitators")
@@ -55,12 +56,10 @@ class Response(models.Model):
     text = models.TextField(_("text"), blank=True)
     value = models.PositiveSmallIntegerField(_("value"), null=True, blank=True)
     choices = models.ManyToManyField("programs.Option", blank=True, related_name="responses")
-    visibility = models.CharField(
-        _("who can see it"),
-        max_length=12,
-        choices=Visibility.choices,
-        default=Visibility.PRIVATE,
-    )
+    # Who may see it besides its writer (docs/privacy.md): none of the three is private.
+    shared_with_group = models.BooleanField(_("shared with the group"), default=False)
+    shared_with_supporters = models.BooleanField(_("shared with supporters"), default=False)
+    shared_with_facilitators = models.BooleanField(_("shared with facilitators"), default=False)
     created_at = models.DateTimeField(_("done"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
     # Raised by every edit; an edit names the version it started from (learning/services.py).
@@ -77,6 +76,27 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment} · {self.activity}"
+
+    @staticmethod
+    def ordered(audiences) -> list[str]:
+        """Audience names (or one name) in the fixed order, once each; unknown ones dropped."""
+        chosen = {audiences} if isinstance(audiences, str) else set(audiences)
+        return [a for a in Response.Audience.values if a in chosen]
+
+    @staticmethod
+    def sharing(audiences) -> dict[str, bool]:
+        """The three fields for audience names (unknown names are ignored)."""
+        chosen = Response.ordered(audiences)
+        return {f"shared_with_{a}": a in chosen for a in Response.Audience.values}
+
+    @property
+    def audiences(self) -> list[str]:
+        """The audiences it is shared with, in a fixed order; empty when private."""
+        return [a for a in self.Audience.values if getattr(self, f"shared_with_{a}")]
+
+    @property
+    def audience_labels(self) -> list[str]:
+        return [str(self.Audience(a).label) for a in self.audiences]
 
 
 class Supporter(models.Model):

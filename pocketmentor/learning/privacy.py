@@ -79,7 +79,7 @@ def responses(user, organization) -> list[dict]:
                 "text": r.text,
                 "choices": [o.text for o in r.choices.all()],
                 "value": r.value,
-                "visibility": r.visibility,
+                "audiences": r.audiences,
                 "created_at": r.created_at,
                 "updated_at": r.updated_at,
                 "feedback": [
@@ -192,8 +192,12 @@ def enrolled_elsewhere(user, organization) -> bool:
 def erase_responses(user) -> None:
     """Blank what they wrote and make it private; the rows stay for the weekly figures."""
     Response.objects.filter(enrollment__user=user).filter(
-        ~Q(text="") | ~Q(visibility=Response.Visibility.PRIVATE) | ~Q(updated_at=F("created_at"))
-    ).update(text="", visibility=Response.Visibility.PRIVATE, updated_at=F("created_at"))
+        ~Q(text="")
+        | Q(shared_with_group=True)
+        | Q(shared_with_supporters=True)
+        | Q(shared_with_facilitators=True)
+        | ~Q(updated_at=F("created_at"))
+    ).update(text="", **Response.sharing(()), updated_at=F("created_at"))
 
 
 @registry.erase_step
@@ -214,5 +218,5 @@ def erase_enrollments(user) -> None:
 
 
 registry.label("kind", lambda: dict(Activity.Kind.choices))
-registry.label("visibility", lambda: dict(Response.Visibility.choices))
+registry.label("audience", lambda: dict(Response.Audience.choices))
 registry.label("reaction", lambda: dict(Reaction.Kind.choices))

@@ -7,8 +7,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -337,11 +338,15 @@ def reflections_of(*, enrollment: Enrollment) -> list[Response]:
 
 # Sharing: Who sees a shared reflection, and what they may do with it: the one place that decides.
 #
-# A reflection is private unless its writer shares it with their group, their supporters or
-# the facilitators; taking it back hides it again everywhere, since every read goes through here.
+# A reflection is private unless its writer shares it with any of: their group, their
+# supporters, the facilitators. What is shared with a group is seen by the facilitators too
+# (the organization's facilitators and admins, who run the program's groups). Taking it back
+# hides it again everywhere, since every read goes through here.
 
-Visibility = Response.Visibility
+Audience = Response.Audience
 TEXT_KINDS = [Activity.Kind.REFLECTION, Activity.Kind.TASK]
+FOR_FACILITATORS = Q(shared_with_facilitators=True) | Q(shared_with_group=True)
+FEED_PAGE_SIZE = 25
 
 
 def _shared(qs: QuerySet) -> QuerySet:
@@ -349,10 +354,10 @@ def _shared(qs: QuerySet) -> QuerySet:
     return (
         qs.filter(activity__kind__in=TEXT_KINDS, activity__removed_at__isnull=True)
         .exclude(text="")
-        .select_related("enrollment__user", "activity__unit")
+        .select_related("enrollment__user", "enrollment__group", "activity__unit")
         .annotate(reaction_count=Count("reactions"))
         .prefetch_related(Prefetch("feedback", Feedback.objects.select_related("author")))
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -365,7 +370,7 @@ def shared_with_group(*, enrollment: Enrollment, week: int) -> list[Response]:
             Response.objects.filter(
                 enrollment__group_id=enrollment.group_id,
                 enrollment__is_active=True,
-                visibility=Visibility.GROUP,
+                shared_with_group=True,
                 activity__unit__number=week,
             )
         )
@@ -373,10 +378,61 @@ def shared_with_group(*, enrollment: Enrollment, week: int) -> list[Response]:
 
 
 def shared_with_facilitators(*, program: Program) -> list[Response]:
+    """The newest 200 reflections the program's facilitators see: shared with them or a group."""
     return list(
-        _shared(
-            Response.objects.filter(enrollment__program=program, visibility=Visibility.FACILITATORS)
-        )[:200]
+        _shared(Response.objects.filter(FOR_FACILITATORS, enrollment__program=program))[:200]
+    )
+
+
+@dataclass
+class FeedFilters:
+    """The facilitator feed's filters, read from its GET parameters (bad values are ignored)."""
+
+    group: int | None = None
+    week: int | None = None
+    awaiting: bool = False
+
+    @classmethod
+    def from_query(cls, query, *, program: Program) -> "FeedFilters":
+        def number(name: str) -> int | None:
+            value = query.get(name, "")
+            return int(value) if value.isdigit() and int(value) > 0 else None
+
+        group = number("group")
+        if group is not None and not program.groups.filter(pk=group).exists():
+            group = None
+        week = number("week")
+        return cls(
+            group, week if week is None or week <= 99 else None, query.get("awaiting") == "1"
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as GET parameters, for the pager's and the replies' links."""
+        found = {"group": self.group, "week": self.week, "awaiting": 1 if self.awaiting else None}
+        return {name: str(value) for name, value in found.items() if value is not None}
+
+
+def facilitator_feed(*, program: Program, filters: FeedFilters, page: str | int = 1) -> Page:
+    """One page of what the facilitators see, filtered: four queries whatever the page holds."""
+    rows = Response.objects.filter(FOR_FACILITATORS, enrollment__program=program)
+    if filters.group is not None:
+        rows = rows.filter(enrollment__group_id=filters.group)
+    if filters.week is not None:
+        rows = rows.filter(activity__unit__number=filters.week)
+    if filters.awaiting:
+        staff = Membership.objects.filter(
+            organization_id=program.organization_id, role__in=AUTHORS
+        ).values("user_id")
+        rows = rows.exclude(
+            Exists(Feedback.objects.filter(response=OuterRef("pk"), author_id__in=staff))
+        )
+    return Paginator(_shared(rows), FEED_PAGE_SIZE).get_page(page)
+
+
+def shared_item(*, program: Program, pk: int) -> Response:
+    """One item of the facilitator feed as the feed shows it, after a reply."""
+    return _shared(Response.objects.filter(FOR_FACILITATORS, enrollment__program=program)).get(
+        pk=pk
     )
 
 
@@ -387,7 +443,7 @@ def shared_with_supporter(*, user) -> list[Response]:
             Response.objects.filter(
                 enrollment__in=supported,
                 enrollment__is_active=True,
-                visibility=Visibility.SUPPORTERS,
+                shared_with_supporters=True,
             )
         )[:200]
     )
@@ -396,7 +452,7 @@ def shared_with_supporter(*, user) -> list[Response]:
 def may_react(*, user, response: Response) -> bool:
     """Peers in the writer's group react to what was shared with the group."""
     return (
-        response.visibility == Visibility.GROUP
+        response.shared_with_group
         and response.enrollment.user_id != user.pk
         and response.enrollment.group_id is not None
         and Enrollment.objects.filter(
@@ -406,14 +462,17 @@ def may_react(*, user, response: Response) -> bool:
 
 
 def may_reply(*, user, response: Response) -> bool:
-    """Facilitators and admins reply to what was shared with them; supporters to theirs."""
-    if response.visibility == Visibility.FACILITATORS:
-        return Membership.objects.filter(
+    """Facilitators and admins reply to what was shared with them or with a group; supporters
+    to what was shared with supporters."""
+    if (response.shared_with_facilitators or response.shared_with_group) and (
+        Membership.objects.filter(
             user=user,
             organization_id=response.enrollment.program.organization_id,
             role__in=AUTHORS,
         ).exists()
-    if response.visibility == Visibility.SUPPORTERS:
+    ):
+        return True
+    if response.shared_with_supporters:
         return Supporter.objects.filter(user=user, enrollment=response.enrollment_id).exists()
     return False
 

@@ -54,7 +54,7 @@ def response_record(
     text: str = "",
     value: int | None = None,
     option_ids: Iterable[int] = (),
-    visibility: str = Response.Visibility.PRIVATE,
+    audiences: Iterable[str] = (),
     version: int | None = None,
 ) -> tuple[Response, bool]:
     """Store what a participant did; a replayed key changes nothing and succeeds.
@@ -64,7 +64,9 @@ def response_record(
     from (0 when there was none), and an edit from an older one raises `EditConflict`
     instead of overwriting the newer text (None, for callers without a page, skips the
     check). Quiz and poll answers are final: another answer raises `AnswerFinal`.
+    `audiences`: who it is shared with besides its writer (`Response.Audience`; none: private).
     """
+    audiences = Response.ordered(audiences)
     existing = (
         Response.objects.select_for_update()
         .filter(enrollment=enrollment, activity=activity)
@@ -81,7 +83,7 @@ def response_record(
                     key=key,
                     text=text,
                     value=value,
-                    visibility=visibility,
+                    **Response.sharing(audiences),
                 )
         except IntegrityError:  # a concurrent request with the same key or activity won
             existing = (
@@ -102,22 +104,25 @@ def response_record(
         return existing, False
     if not activity.takes_text:
         raise AnswerFinal(existing)
-    if (existing.text, existing.visibility) == (text, visibility):
+    if (existing.text, existing.audiences) == (text, audiences):
         return existing, False
     if version is not None and version != existing.version:
         raise EditConflict(existing)
-    return response_edit(response=existing, text=text, visibility=visibility), True
+    return response_edit(response=existing, text=text, audiences=audiences), True
 
 
 @transaction.atomic
-def response_edit(*, response: Response, text: str, visibility: str) -> Response:
-    """Rewrite a reflection or a task note, or change who may see it."""
-    signals.response_sharing.send(Response, response=response, visibility=visibility)
+def response_edit(*, response: Response, text: str, audiences: Iterable[str]) -> Response:
+    """Rewrite a reflection or a task note, or change who may see it (`audiences`)."""
+    audiences = Response.ordered(audiences)
+    signals.response_sharing.send(Response, response=response, audiences=audiences)
     response.text = text
-    response.visibility = visibility
+    flags = Response.sharing(audiences)
+    for name, value in flags.items():
+        setattr(response, name, value)
     response.updated_at = timezone.now()
     response.version += 1
-    response.save(update_fields=["text", "visibility", "updated_at", "version"])
+    response.save(update_fields=["text", *flags, "updated_at", "version"])
     pages.touch(enrollment_id=response.enrollment_id)
     return response
 

@@ -8,7 +8,7 @@ from django.dispatch import Signal
 
 # A new response was stored: `response`, `option_ids`.
 response_recorded = Signal()
-# A response's visibility is about to change to `visibility` (sent before it is saved).
+# A response's audiences are about to change to `audiences`, a list (sent before it is saved).
 response_sharing = Signal()
 # A facilitator or supporter replied to a shared reflection: `feedback`.
 feedback_given = Signal()

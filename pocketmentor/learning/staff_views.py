@@ -1,7 +1,9 @@
-"""Staff pages of the participant side: the feed of what was shared with facilitators."""
+"""Staff pages of the participant side: the feed of what the facilitators see."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,14 +16,31 @@ from pocketmentor.learning.services import feedback_give
 from pocketmentor.orgs.permissions import AUTHORS, staff_page
 
 
+def _where(program, query: QueryDict) -> tuple[selectors.FeedFilters, str]:
+    """The feed's filters and page from GET parameters (or a reply's `back`), and the list's
+    query string that keeps them; rebuilt from what was understood, never copied."""
+    filters = selectors.FeedFilters.from_query(query, program=program)
+    page = query.get("page", "")
+    params = filters.query() | ({"page": page} if page.isdigit() else {})
+    return filters, urlencode(params)
+
+
 @require_GET
 @staff_page(AUTHORS)
 def shared_feed(request: HttpRequest, organization, program) -> HttpResponse:
+    filters, here = _where(program, request.GET)
+    page = selectors.facilitator_feed(
+        program=program, filters=filters, page=request.GET.get("page", 1)
+    )
     context = {
         "org": organization,
         "program": program,
-        "shared": selectors.shared_with_facilitators(program=program),
-        "form": FeedbackForm(),
+        "page": page,
+        "filters": filters,
+        "params": urlencode(filters.query()),
+        "here": here,
+        "groups": list(program.groups.all()),
+        "weeks": list(program.units.order_by("number").values_list("number", flat=True)),
     }
     return render(request, "learning/shared_feed.html", context)
 
@@ -29,6 +48,8 @@ def shared_feed(request: HttpRequest, organization, program) -> HttpResponse:
 @require_POST
 @staff_page(AUTHORS)
 def shared_reply(request: HttpRequest, organization, program, response_id: int) -> HttpResponse:
+    """Feedback written in the feed: with htmx the item comes back with it, in place;
+    without, back to the same filtered page of the list, at the item."""
     response = get_object_or_404(
         Response.objects.select_related("enrollment__program"),
         pk=response_id,
@@ -37,10 +58,18 @@ def shared_reply(request: HttpRequest, organization, program, response_id: int) 
     if not selectors.may_reply(user=request.user, response=response):
         raise Http404  # taken back by its writer, or never shared with facilitators
     form = FeedbackForm(request.POST)
-    if form.is_valid():
+    error = "" if form.is_valid() else " ".join(e for errs in form.errors.values() for e in errs)
+    if not error:
         feedback_give(response=response, author=request.user, text=form.cleaned_data["text"])
-        messages.success(request, _("Your reply is sent."))
+    here = _where(program, QueryDict(request.POST.get("back", "")))[1]
+    if request.headers.get("HX-Request") == "true":
+        item = selectors.shared_item(program=program, pk=response.pk)
+        context = {"org": organization, "program": program, "response": item, "here": here,
+                   "error": error, "sent": not error}  # fmt: skip
+        return render(request, "learning/_feed_item.html", context)
+    if error:
+        messages.error(request, error)
     else:
-        messages.error(request, _("Write a reply before you send it."))
+        messages.success(request, _("Your reply is sent."))
     feed = reverse("shared:feed", args=[organization.slug, program.slug])
-    return redirect(f"{feed}#shared-{response.pk}")
+    return redirect(f"{feed}{'?' + here if here else ''}#shared-{response.pk}")

@@ -119,7 +119,7 @@ def respond(request: HttpRequest, enrollment, activity_id: int) -> HttpResponse:
         form = ResponseForm(
             activity=activity,
             response=conflict.response,
-            mine={"text": answer["text"], "visibility": answer["visibility"]},
+            mine={"text": answer["text"], "audiences": answer["audiences"]},
         )
         form.conflict = conflict.response
         form.next = request.POST.get("next", "")

@@ -19,7 +19,7 @@ from pocketmentor.accounts.services import login_link_url
 from pocketmentor.insights.selectors import Point, weekly
 from pocketmentor.insights.services import figures_current
 from pocketmentor.learning.models import Response
-from pocketmentor.learning.selectors import recall_due_counts
+from pocketmentor.learning.selectors import FOR_FACILITATORS, recall_due_counts
 from pocketmentor.nudges.models import Nudge, Preference
 from pocketmentor.nudges.preferences import preferences_url
 from pocketmentor.nudges.rules import rules_map, zone_of
@@ -257,9 +257,9 @@ def digest_of(program: Program, week: int, *, now: dt.datetime) -> Digest:
     this, last = points.get(week, Point(week)), points.get(week - 1)
     shared = (
         Response.objects.filter(
+            FOR_FACILITATORS,  # shared with them, or with a group they see
             enrollment__program=program,
             enrollment__is_active=True,
-            visibility=Response.Visibility.FACILITATORS,
             activity__kind__in=TEXT_KINDS,
             created_at__gte=now - dt.timedelta(days=7),
         )

@@ -89,7 +89,7 @@ def readable(data: dict) -> dict:
     """The export grouped by program and week, with labels in the active language: for HTML."""
     names = {name: choices() for name, choices in registry.labels.items()}
     roles, kinds = names.get("role", {}), names.get("kind", {})
-    visibilities, reactions = names.get("visibility", {}), names.get("reaction", {})
+    audiences, reactions = names.get("audience", {}), names.get("reaction", {})
     lists = ("supporters", "supporting", "feedback_given", "reactions_given")
     programs: dict[tuple[str, str], dict] = {}
 
@@ -106,7 +106,7 @@ def readable(data: dict) -> dict:
         week = weeks.setdefault(r["unit"]["number"], r["unit"] | {"responses": []})
         labelled = {
             "kind_label": kinds.get(r["activity"]["kind"], r["activity"]["kind"]),
-            "visibility_label": visibilities.get(r["visibility"], r["visibility"]),
+            "audience_labels": [audiences.get(a, a) for a in r["audiences"]],
             "reaction_labels": [(reactions.get(k, k), n) for k, n in r["reactions"].items()],
         }
         week["responses"].append(r | labelled)

@@ -33,7 +33,7 @@ def test_answer_forms_never_answer_5xx(ann, program, kind):
     client = signed_in(ann)
     activity = program.units.get(number=2).activities.get(kind=kind)
     prefix = f"a{activity.pk}-"
-    names = ["next"] + [prefix + n for n in ("key", "text", "visibility", "choice", "value")]
+    names = ["next"] + [prefix + n for n in ("key", "text", "audiences", "choice", "value")]
     url = week_url(program, f"activities/{activity.pk}/")
 
     @FUZZ

@@ -52,7 +52,7 @@ def resilient(client):
 
 
 def post_reflection(client, program, reflection, key: str, text: str = "Asked first"):
-    data = {f"a{reflection.pk}-text": text, f"a{reflection.pk}-visibility": "private",
+    data = {f"a{reflection.pk}-text": text, f"a{reflection.pk}-audiences": [],
             f"a{reflection.pk}-key": key}  # fmt: skip
     return client.post(week_url(program, f"activities/{reflection.pk}/"), data)
 

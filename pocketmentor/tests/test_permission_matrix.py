@@ -46,7 +46,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
     unit = program.units.get(number=1)
     activity = unit.activities.get(kind="reflection")
     enrollment = ann.enrollments.get()
-    response = answer(enrollment, activity, text="Ann's own", visibility="group")
+    response = answer(enrollment, activity, text="Ann's own", audiences=["group"])
     seminar = Seminar.objects.create(
         program=program, title="Spring", starts_at=NOW, ends_at=NOW, place="Hall"
     )

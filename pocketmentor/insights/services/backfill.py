@@ -14,6 +14,8 @@ from pocketmentor.insights.services.recording import answer_result, new_record, 
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, RecallAnswer, Response
 from pocketmentor.programs.models import Activity, Program, RecallQuestion
 
+SHARING = [f"shared_with_{a}" for a in Response.Audience.values]
+
 
 def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
     """Records for what happened before records were kept: answers, shares, feedback, reactions,
@@ -79,10 +81,10 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         Response.objects.filter(enrollment__program=program)
         .order_by("created_at", "pk")
         .values_list(
-            "pk", "enrollment_id", "activity_id", "value", "visibility", "created_at", "updated_at"
+            "pk", "enrollment_id", "activity_id", "value", *SHARING, "created_at", "updated_at"
         )
     )
-    for pk, enrollment_id, activity_id, value, visibility, created_at, updated_at in responses:
+    for pk, enrollment_id, activity_id, value, *flags, created_at, updated_at in responses:
         enrollment, activity = enrollments[enrollment_id], activities[activity_id]
         verb = records.COMPLETED if activity.kind == Activity.Kind.TASK else records.ANSWERED
         if (enrollment_id, activity_id, verb.iri) in have:
@@ -90,8 +92,8 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         target = records.activity_target(activity, activity.unit, language)
         result = answer_result(activity, value=value, option_ids=chosen[pk])
         add(verb, enrollment, target, created_at, result=result)
-        if visibility != Response.Visibility.PRIVATE:
-            audience = {records.extension("audience"): visibility}
+        if audiences := [a for a, on in zip(Response.Audience.values, flags, strict=True) if on]:
+            audience = {records.extension("audience"): audiences}
             add(records.SHARED, enrollment, target, updated_at, extensions=audience)
         learner = {records.extension("learner"): records.agent(str(enrollment.user_id))}
         for author_id, moment in feedback[pk]:

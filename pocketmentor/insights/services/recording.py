@@ -84,8 +84,8 @@ def response_recorded(*, response: Response, option_ids: Iterable = ()) -> None:
     target = records.activity_target(activity, activity.unit, language)
     result = answer_result(activity, value=response.value, option_ids=option_ids)
     record_append(verb=verb, enrollment=enrollment, target=target, result=result)
-    if response.visibility != Response.Visibility.PRIVATE:
-        _shared(response, response.visibility)
+    if response.audiences:
+        _shared(response, response.audiences)
 
 
 RATING_WORDS = {1: "again", 2: "hard", 3: "good", 4: "easy"}  # FSRS's names
@@ -115,16 +115,17 @@ def recall_answered(*, answer: RecallAnswer) -> None:
     )
 
 
-def response_sharing(*, response: Response, visibility: str) -> None:
-    """Call before a changed visibility is saved: sharing with a new audience is recorded."""
-    if visibility != response.visibility and visibility != Response.Visibility.PRIVATE:
-        _shared(response, visibility)
+def response_sharing(*, response: Response, audiences: list[str]) -> None:
+    """Call before changed audiences are saved: sharing with a new audience is recorded."""
+    if set(audiences) - set(response.audiences):
+        _shared(response, audiences)
 
 
-def _shared(response: Response, audience: str) -> None:
+def _shared(response: Response, audiences: list[str]) -> None:
+    """A statement naming every audience the reflection is shared with from now on."""
     activity, enrollment = response.activity, response.enrollment
     target = records.activity_target(activity, activity.unit, enrollment.program.language)
-    extensions = {records.extension("audience"): audience}
+    extensions = {records.extension("audience"): list(audiences)}
     record_append(verb=records.SHARED, enrollment=enrollment, target=target, extensions=extensions)
 
 

@@ -109,7 +109,7 @@ def story(org):
         services.figures_refresh(program=s.program)
     s.enroll("p3", group=s.b, department="Oppvekst", at_moment=at(2, 3, hour=9))
     s.do("p2", 2, "poll", at(2, 1, hour=8), value=4)
-    s.do("p3", 2, "reflection", at(2, 3, hour=10), visibility="group")
+    s.do("p3", 2, "reflection", at(2, 3, hour=10), audiences=["group"])
     s.do("p4", 2, "reflection", at(2, 4))
     s.do("p1", 3, "task", at(3, 1, hour=9))
     s.do("p3", 3, "quiz", at(3, 1, hour=10))

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from pocketmentor.insights import selectors, services
-from pocketmentor.insights.models import Engagement
+from pocketmentor.insights import records, selectors, services
+from pocketmentor.insights.models import Engagement, LearningRecord
 from pocketmentor.insights.tests.conftest import act, activity, at
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_edit
@@ -86,8 +86,8 @@ def test_shares_feedback_reactions_and_sign_ins_are_tallied_by_week(story, facil
         shared = p3.responses.get(activity__kind="reflection")  # shared with the group in week 2
         reaction_toggle(response=shared, user=story.people["p4"].user, kind="same")
         mine = p1.responses.get(activity__kind="reflection")
-        response_edit(response=mine, text=mine.text, visibility="facilitators")
-        response_edit(response=mine, text="Changed", visibility="facilitators")  # not again
+        response_edit(response=mine, text=mine.text, audiences=["facilitators"])
+        response_edit(response=mine, text="Changed", audiences=["facilitators"])  # not again
         feedback_give(response=mine, author=facilitator, text="Well seen.")
         services.sign_in_recorded(user=p1.user)
         rows = selectors.tallies(program=story.program, weeks=[1, 2, 3])
@@ -95,6 +95,34 @@ def test_shares_feedback_reactions_and_sign_ins_are_tallied_by_week(story, facil
         {},
         {"shared": 1},
         {"reacted": 1, "shared": 1, "feedback": 1, "signed_in": 1},
+    ]
+
+
+def test_a_reflection_shared_twice_or_with_two_audiences_counts_once(story):
+    p1 = story.people["p1"]
+    mine = p1.responses.get(activity__kind="reflection")  # written in week 1, private
+    with time_machine.travel(at(3, 4), tick=False):
+        response_edit(response=mine, text=mine.text, audiences=["group", "facilitators"])
+        response_edit(response=mine, text=mine.text, audiences=["group"])
+        response_edit(response=mine, text=mine.text, audiences=[])  # taken back
+        response_edit(response=mine, text=mine.text, audiences=["supporters", "facilitators"])
+    with time_machine.travel(at(4, 1), tick=False):
+        response_edit(response=mine, text=mine.text, audiences=["group"])  # again, a week later
+        live = [r.counts for r in selectors.tallies(program=story.program, weeks=[2, 3, 4])]
+        statements = LearningRecord.objects.filter(
+            enrollment=p1, activity_id=mine.activity_id, verb=records.SHARED.iri
+        )
+        # A statement each time it gained an audience, naming all it is shared with then.
+        audiences = [r.statement for r in statements]
+        services.rollups_rebuild(program=story.program)
+        rebuilt = [r.counts for r in selectors.tallies(program=story.program, weeks=[2, 3, 4])]
+    assert live == [{"shared": 1}, {"shared": 1}, {}]  # p3's in week 2, p1's in week 3 only
+    assert rebuilt == live
+    key = records.extension("audience")
+    assert sorted(s["context"]["extensions"][key] for s in audiences) == [
+        ["group"],
+        ["group", "facilitators"],
+        ["supporters", "facilitators"],
     ]
 
 
@@ -152,7 +180,7 @@ def test_the_seminar_brief_covers_the_weeks_since_the_last_seminar(story, facili
     p1 = story.people["p1"]
     with time_machine.travel(at(3, 4), tick=False):
         mine = p1.responses.get(activity__kind="reflection")
-        response_edit(response=mine, text="Shared with the coaches", visibility="facilitators")
+        response_edit(response=mine, text="Shared with the coaches", audiences=["facilitators"])
     with time_machine.travel(at(4, 3), tick=False):
         services.figures_current(program=program)
         points = selectors.weekly(program=program)

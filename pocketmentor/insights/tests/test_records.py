@@ -80,9 +80,9 @@ def test_statements_never_carry_what_people_wrote(ann, bob, facilitator, program
         activity=reflection,
         key=uuid.uuid4(),
         text="Secret words",
-        visibility="group",
+        audiences=["group"],
     )
-    response_edit(response=response, text="Secret words again", visibility="facilitators")
+    response_edit(response=response, text="Secret words again", audiences=["facilitators"])
     feedback_give(response=response, author=facilitator, text="Secret feedback")
     stored = json.dumps(list(LearningRecord.objects.values_list("statement", flat=True)))
     assert "Secret" not in stored
@@ -97,7 +97,7 @@ def test_a_reaction_is_a_statement_of_the_peer(ann, bob, program, groups):
     mine = ann.enrollments.get()
     bob.enrollments.update(group=groups[0])
     reflection = program.units.get(number=1).activities.get(kind="reflection")
-    response = answer(mine, reflection, text="x", visibility="group")
+    response = answer(mine, reflection, text="x", audiences=["group"])
     reaction_toggle(response=response, user=bob, kind="thanks")
     reaction_toggle(response=response, user=bob, kind="thanks")  # taken back: nothing new
     record = LearningRecord.objects.get()
@@ -175,7 +175,7 @@ def test_a_person_s_records_for_their_data_export_and_their_erasure(ann, facilit
         activity=reflection,
         key=uuid.uuid4(),
         text="x",
-        visibility="facilitators",
+        audiences=["facilitators"],
     )
     feedback_give(response=response, author=facilitator, text="y")
     mine = services.records_of(ann)

@@ -90,8 +90,10 @@ def test_a_week_can_be_done_by_keyboard_alone(page, live_server):
     reflection = page.locator("section.activity").first
     reflection.locator("textarea").focus()
     page.keyboard.type("Skrevet med tastaturet.")
-    page.keyboard.press("Tab")  # to the visibility choices: one stop for the group
-    assert page.evaluate("document.activeElement.name").endswith("-visibility")
+    for audience in ("group", "supporters", "facilitators"):  # a check box each
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.name").endswith("-audiences")
+        assert page.evaluate("document.activeElement.value") == audience
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "submit"
     page.keyboard.press("Enter")

@@ -62,7 +62,7 @@ def test_a_studio_edit_shows_at_once(ann, facilitator, program):
 
 def test_feedback_and_reactions_on_a_reflection_show_at_once(ann, bob, facilitator, program):
     client = signed_in(ann)
-    mine = record(ann, program, "reflection", text="I listened", visibility="group")
+    mine = record(ann, program, "reflection", text="I listened", audiences=["group"])
     assert 'class="reactions' not in page(client, program)
     feedback_give(response=mine, author=facilitator, text="Well observed")
     assert "Well observed" in page(client, program)
@@ -107,7 +107,7 @@ def test_each_serving_has_its_own_working_token_and_fresh_keys(ann, program):
     answered = client.post(
         week_url(program, f"activities/{reflection.pk}/"),
         {"csrfmiddlewaretoken": token, f"{prefix}key": given,
-         f"{prefix}text": "Sent from a kept page", f"{prefix}visibility": "private"},
+         f"{prefix}text": "Sent from a kept page", f"{prefix}audiences": []},
     )  # fmt: skip
     assert answered.status_code == 302
     assert Response.objects.get(key=given).text == "Sent from a kept page"

@@ -30,7 +30,7 @@ def grow(program, org, groups):
             for activity in unit.activities.all():
                 answer(
                     enrollment, activity, text="x", value=3 if activity.kind == "poll" else None,
-                    visibility="group",
+                    audiences=["group"],
                 )  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_participant_page_query_count_does_not_grow(
         answer(enrollment, activity, text="mine", value=2 if activity.kind == "poll" else None)
     mate = make_person("mate@fjordvik.example", org=org, role="participant")
     reflection = program.units.get(number=2).activities.get(kind="reflection")
-    answer(enroll(mate, program, groups[0]), reflection, text="ours", visibility="group")
+    answer(enroll(mate, program, groups[0]), reflection, text="ours", audiences=["group"])
     client = signed_in(ann)
     client.get(week_url(program, suffix))  # a first view of a unit records it (insights)
     forget()  # measure the page rendered, poll results counted afresh: the dearest case

@@ -124,11 +124,11 @@ def test_a_reflection_can_be_rewritten_and_shared(enrollment):
     response_record(enrollment=enrollment, activity=reflection, key=uuid.uuid4(), text="First")
     response, changed = response_record(
         enrollment=enrollment, activity=reflection, key=uuid.uuid4(), text="Second",
-        visibility=Response.Visibility.GROUP,
+        audiences=["group"],
     )  # fmt: skip
     response.refresh_from_db()
     assert changed
-    assert (response.text, response.visibility) == ("Second", "group")
+    assert (response.text, response.audiences) == ("Second", ["group"])
     assert Response.objects.filter(enrollment=enrollment).count() == 1
 
 

@@ -41,7 +41,7 @@ def people(transactional_db):
     ann = make_person("ann@fjordvik.example", org=org, role="participant", language="en")
     bob = make_person("bob@fjordvik.example", org=org, role="participant", language="en")
     reflection = program.units.get(number=1).activities.get(kind="reflection")
-    answer(enroll(ann, program), reflection, text=SECRET, visibility="private")
+    answer(enroll(ann, program), reflection, text=SECRET, audiences=[])
     enroll(bob, program)
     return ann, bob
 

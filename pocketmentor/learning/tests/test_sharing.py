@@ -1,11 +1,12 @@
 import re
+import uuid
 
 import pytest
 from django.core import mail
 from django.test import Client
 
 from pocketmentor.conftest import answer, enroll, make_person, signed_in, week_url
-from pocketmentor.learning.models import Feedback, Reaction, Supporter
+from pocketmentor.learning.models import Feedback, Reaction, Response, Supporter
 
 
 @pytest.fixture
@@ -19,17 +20,15 @@ def reflection(program, week=2):
     return program.units.get(number=week).activities.get(kind="reflection")
 
 
-def shared_by(user, program, text, visibility, week=2):
-    return answer(
-        user.enrollments.get(), reflection(program, week), text=text, visibility=visibility
-    )
+def shared_by(user, program, text, audiences, week=2):
+    return answer(user.enrollments.get(), reflection(program, week), text=text, audiences=audiences)
 
 
 def test_group_page_shows_what_the_group_shared_this_week(ann, mate, bob, program):
     shared_by(mate, program, "Vi øvde på spørsmål", "group")
     shared_by(bob, program, "Other group", "group")
     answer(mate.enrollments.get(), program.units.get(number=2).activities.get(kind="task"),
-           text="Private note", visibility="private")  # fmt: skip
+           text="Private note", audiences=[])  # fmt: skip
     page = signed_in(ann).get(week_url(program, "group/")).content.decode()
     assert "Vi øvde på spørsmål" in page and "Mate" in page
     assert "Other group" not in page and "Private note" not in page
@@ -37,7 +36,7 @@ def test_group_page_shows_what_the_group_shared_this_week(ann, mate, bob, progra
 
 def test_taking_a_reflection_back_hides_it_again(ann, mate, program):
     response = shared_by(mate, program, "Shared for a while", "group")
-    response.visibility = "private"
+    response.shared_with_group = False
     response.save()
     assert (
         "Shared for a while" not in signed_in(ann).get(week_url(program, "group/")).content.decode()
@@ -81,12 +80,15 @@ def test_reactions_need_post(ann, mate, program):
     assert signed_in(ann).get(week_url(program, f"shared/{response.pk}/react/")).status_code == 405
 
 
-def test_facilitators_see_only_what_was_shared_with_them_and_reply(ann, facilitator, program):
+def test_facilitators_see_what_was_shared_with_them_or_a_group_and_reply(ann, facilitator, program):
     shared = shared_by(ann, program, "For the coach", "facilitators")
     shared_by(ann, program, "Just the group", "group", week=1)
+    answer(ann.enrollments.get(), program.units.get(number=2).activities.get(kind="task"),
+           text="For supporters", audiences=["supporters"])  # fmt: skip
     client = signed_in(facilitator)
     page = client.get("/studio/fjordvik/p/lead/shared/").content.decode()
-    assert "For the coach" in page and "Just the group" not in page
+    assert "For the coach" in page and "Just the group" in page
+    assert "For supporters" not in page
     client.post(f"/studio/fjordvik/p/lead/shared/{shared.pk}/reply/", {"text": "Godt observert!"})
     assert Feedback.objects.get().text == "Godt observert!"
     for suffix in ("", "reflections/"):
@@ -95,7 +97,7 @@ def test_facilitators_see_only_what_was_shared_with_them_and_reply(ann, facilita
 
 def test_no_reply_to_what_was_taken_back(ann, facilitator, program):
     shared = shared_by(ann, program, "For the coach", "facilitators")
-    shared.visibility = "private"
+    shared.shared_with_facilitators = False
     shared.save()
     response = signed_in(facilitator).post(
         f"/studio/fjordvik/p/lead/shared/{shared.pk}/reply/", {"text": "Hi"}
@@ -197,3 +199,46 @@ def test_supporter_invitations_are_rate_limited(ann, program, settings):
         )
     assert statuses[-1] == 429
     assert not Supporter.objects.filter(user__email="x@x.no").exists()
+
+
+def post(client, program, activity, **fields):
+    data = {f"a{activity.pk}-{name}": value for name, value in fields.items()}
+    data.setdefault(f"a{activity.pk}-key", str(uuid.uuid4()))
+    return client.post(week_url(program, f"activities/{activity.pk}/"), data)
+
+
+def test_a_reflection_goes_to_several_audiences_and_back_to_one(ann, program):
+    client, activity = signed_in(ann), reflection(program, 1)
+    post(client, program, activity, text="To both", audiences=["group", "facilitators"])
+    stored = Response.objects.get()
+    assert stored.audiences == ["group", "facilitators"]
+    page = client.get(week_url(program, "reflections/")).content.decode()
+    assert "Delt med: Gruppen min, Tilretteleggerne" in page
+    boxes = re.findall(r'<input type="checkbox" name="a\d+-audiences" value="(\w+)"[^>]*>', page)
+    checked = re.findall(r'name="a\d+-audiences" value="(\w+)"[^>]* checked', page)
+    assert boxes == ["group", "supporters", "facilitators"]
+    assert checked == ["group", "facilitators"]
+    post(client, program, activity, text="To both", version=stored.version, audiences="supporters")
+    stored.refresh_from_db()
+    assert stored.audiences == ["supporters"]
+    post(client, program, activity, text="To both", version=stored.version)  # nothing ticked
+    stored.refresh_from_db()
+    assert stored.audiences == []
+
+
+def test_an_answer_queued_with_one_visibility_is_shared_with_that_audience(ann, program):
+    """A phone's outbox may hold an answer from a page with one choice; it keeps its meaning."""
+    post(signed_in(ann), program, reflection(program, 1), text="Old page", visibility="group")
+    assert Response.objects.get().audiences == ["group"]
+
+
+def test_a_group_share_is_seen_by_the_group_and_the_facilitators_only(
+    ann, mate, bob, outsider, facilitator, program
+):
+    shared_by(ann, program, "Group and coach", ["group", "facilitators"])
+    assert "Group and coach" in signed_in(mate).get(week_url(program, "group/")).content.decode()
+    bobs = signed_in(bob).get(week_url(program, "group/")).content.decode()
+    assert "Group and coach" not in bobs  # another group
+    feed = signed_in(facilitator).get("/studio/fjordvik/p/lead/shared/").content.decode()
+    assert "Group and coach" in feed and "Gruppen min, Tilretteleggerne" in feed
+    assert signed_in(outsider).get("/studio/fjordvik/p/lead/shared/").status_code == 404

@@ -139,22 +139,18 @@ def test_deactivated_enrollment_is_not_shown(client_ann, ann, program):
 
 def test_reflection_is_saved_privately_and_redirects_back(client_ann, ann, program):
     reflection = activity(program, "reflection")
-    response = post_answer(
-        client_ann, program, reflection, text="I asked first.", visibility="private"
-    )
+    response = post_answer(client_ann, program, reflection, text="I asked first.", audiences=[])
     assert response.status_code == 302
     assert response["Location"].endswith(f"week/2/#activity-{reflection.pk}")
     stored = Response.objects.get(enrollment__user=ann)
-    assert (stored.text, stored.visibility) == ("I asked first.", "private")
+    assert (stored.text, stored.audiences) == ("I asked first.", [])
 
 
 def test_double_submit_stores_one_response(client_ann, program):
     task = activity(program, "task")
     key = str(uuid.uuid4())
     for _ in range(2):
-        assert (
-            post_answer(client_ann, program, task, key=key, visibility="private").status_code == 302
-        )
+        assert post_answer(client_ann, program, task, key=key, audiences=[]).status_code == 302
     assert Response.objects.count() == 1
 
 
@@ -168,7 +164,7 @@ def test_empty_reflection_is_refused_in_norwegian(client_ann, program):
 def test_too_long_reflection_is_refused_and_kept(client_ann, program):
     text = "Lang tekst " * 600
     response = post_answer(
-        client_ann, program, activity(program, "reflection"), text=text, visibility="private"
+        client_ann, program, activity(program, "reflection"), text=text, audiences=[]
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -238,7 +234,7 @@ def test_reflections_page_lists_and_edits_my_text(client_ann, ann, program):
         program,
         reflection,
         text="Shared now",
-        visibility="group",
+        audiences=["group"],
         next_page="reflections",
     )
     assert response["Location"] == week_url(program, "reflections/")
@@ -351,7 +347,7 @@ def test_poll_results_are_cached_and_count_my_newer_answer(
 
 def stale_edit(client, program, reflection, text, version, **fields):
     return post_answer(
-        client, program, reflection, text=text, visibility="private", version=version, **fields
+        client, program, reflection, text=text, audiences=[], version=version, **fields
     )
 
 
@@ -421,7 +417,7 @@ def test_a_stale_edit_over_htmx_is_409_with_both_texts(client_ann, ann, program)
         {
             f"a{reflection.pk}-key": str(uuid.uuid4()),
             f"a{reflection.pk}-text": "From the train",
-            f"a{reflection.pk}-visibility": "group",
+            f"a{reflection.pk}-audiences": "group",
             f"a{reflection.pk}-version": "1",
         },
         HTTP_HX_REQUEST="true",
@@ -532,7 +528,7 @@ def test_an_answer_sent_by_the_page_updates_the_weeks_counter_beside_it(client_a
     task = activity(program, "task")
     page = client_ann.get(week_url(program)).content.decode()
     assert '<p class="meter" id="unit-progress">0 av 4 aktiviteter fullført</p>' in page
-    data = {f"a{task.pk}-key": str(uuid.uuid4()), f"a{task.pk}-visibility": "private"}
+    data = {f"a{task.pk}-key": str(uuid.uuid4()), f"a{task.pk}-audiences": []}
     answer_html = client_ann.post(
         week_url(program, f"activities/{task.pk}/"), data, HTTP_HX_REQUEST="true"
     ).content.decode()
@@ -545,7 +541,7 @@ def test_an_answer_sent_by_the_page_updates_the_weeks_counter_beside_it(client_a
 
 def test_an_answer_kept_for_someone_else_is_refused_and_not_stored(client_ann, bob, program):
     reflection = activity(program, "reflection")
-    fields = {"key": str(uuid.uuid4()), "text": "Bob's words", "visibility": "private"}
+    fields = {"key": str(uuid.uuid4()), "text": "Bob's words", "audiences": []}
     data = {f"a{reflection.pk}-{name}": value for name, value in fields.items()}
     url = week_url(program, f"activities/{reflection.pk}/")
     response = client_ann.post(url, data, HTTP_HX_REQUEST="true", HTTP_X_WRITER=str(bob.pk))

@@ -43,7 +43,7 @@ def test_feedback_given_on_friday_evening_arrives_on_monday_morning(
     reflection = program.units.get(number=4).activities.get(kind="reflection")
     with at(local(2026, 3, 27, 18, 0)):
         response = answer(
-            ann.enrollments.get(), reflection, text="Tried it", visibility="facilitators"
+            ann.enrollments.get(), reflection, text="Tried it", audiences=["facilitators"]
         )
     with at(local(2026, 3, 27, 21, 0)), django_capture_on_commit_callbacks(execute=True):
         feedback_give(response=response, author=facilitator, text="Well done")
@@ -65,7 +65,7 @@ def test_two_messages_keep_the_minimum_gap(ann, facilitator, program, inbox, wor
         worker.run_until_idle()  # the release
     reflection = program.units.get(number=4).activities.get(kind="reflection")
     with at(local(2026, 3, 23, 9, 0)):
-        response = answer(ann.enrollments.get(), reflection, text="x", visibility="facilitators")
+        response = answer(ann.enrollments.get(), reflection, text="x", audiences=["facilitators"])
         from pocketmentor.nudges.planning import plan_feedback
 
         plan_feedback(feedback_give(response=response, author=facilitator, text="Good"))
@@ -235,7 +235,7 @@ def test_the_weekly_digest_tells_facilitators_and_admins_the_engagement_and_what
         record(ann.enrollments.get(), quiz, option_ids=[quiz.options.first().pk])
         record(bob.enrollments.get(), quiz, option_ids=[quiz.options.first().pk])
     with at(local(2026, 3, 24, 10, 0)):  # week 4: Ann only, and she shares
-        record(ann.enrollments.get(), reflection, text="Asked first", visibility="facilitators")
+        record(ann.enrollments.get(), reflection, text="Asked first", audiences=["facilitators"])
     with at(local(2026, 3, 27, 13, 0, 5)):
         worker.run_until_idle()
     digests = [m for m in inbox.messages if "aktive" in m["Subject"]]
@@ -267,7 +267,7 @@ def test_a_message_that_cannot_be_built_fails_alone_and_the_batch_goes_on(
     facilitator.refresh_from_db()
     reflection = program.units.get(number=3).activities.get(kind="reflection")
     with at(local(2026, 3, 23, 7, 0)):
-        response = answer(ann.enrollments.get(), reflection, text="x", visibility="facilitators")
+        response = answer(ann.enrollments.get(), reflection, text="x", audiences=["facilitators"])
         with django_capture_on_commit_callbacks(execute=True):
             feedback_give(response=response, author=facilitator, text="Good")
     with at(local(2026, 3, 23, 7, 30, 5)):

@@ -27,7 +27,7 @@ def answered(ann, bob, outsider, program):
     mine = ann.enrollments.get()
     Membership.objects.filter(user=ann).update(department="Oppvekst")
     week1, week2 = activities(program, 1), activities(program, 2)
-    answer(mine, week1["reflection"], text="I listened more.", visibility="group")
+    answer(mine, week1["reflection"], text="I listened more.", audiences=["group"])
     answer(mine, week1["task"], text="Asked Kari.")
     quiz = answer(mine, week1["quiz"])
     quiz.choices.set([week1["quiz"].options.get(text="Ask")])
@@ -89,7 +89,7 @@ def test_export_holds_the_person_and_everything_they_did(ann, answered, program)
     ]
     first = responses[0]
     assert first["text"] == "I listened more."
-    assert first["visibility"] == "group"
+    assert first["audiences"] == ["group"]
     assert first["activity"]["prompt"] == "What did you notice?"
     assert first["unit"]["title"] == "Week 1 challenge"
     assert first["created_at"] and first["updated_at"]
@@ -268,7 +268,7 @@ def test_erasing_removes_what_identifies_the_person_and_keeps_the_counts(
     assert ann.language == "" and ann.last_login is None
     mine = Response.objects.filter(enrollment__user=ann)
     assert mine.count() == 5
-    assert set(mine.values_list("text", "visibility")) == {("", "private")}
+    assert [(r.text, r.audiences) for r in mine] == [("", [])] * len(mine)
     assert snapshot(program) == before
     assert not Enrollment.objects.get(user=ann).is_active
     assert Membership.objects.get(user=ann).department == ""
