@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import make_person, make_program
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.nudges.worker import run_tasks
 from pocketmentor.orgs.models import Organization
 from pocketmentor.people.tests.test_invitations import received, smtp_server, token
@@ -56,6 +57,8 @@ def test_admin_imports_participants_and_an_invitation_signs_one_in(
         page.get_by_role("button", name="Se hva importen vil gjøre").click()
         # A worker reads the file; the page says so, and shows the preview once it is read.
         expect(page.get_by_role("heading", name="Leser filen …")).to_be_visible()
+        if AXE.exists():  # npm installs it; CI always has it
+            assert serious_violations(page) == []
         assert run_tasks(name="test") == 1
 
         # htmx asks every two seconds, and loads the page again as the preview.
