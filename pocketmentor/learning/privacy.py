@@ -5,7 +5,14 @@ from collections import Counter
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from pocketmentor.learning.models import Enrollment, Feedback, Reaction, Response, Supporter
+from pocketmentor.learning.models import (
+    Enrollment,
+    Feedback,
+    Reaction,
+    RecallAnswer,
+    Response,
+    Supporter,
+)
 from pocketmentor.privacy import registry
 from pocketmentor.privacy.services import organization_data
 from pocketmentor.programs.models import Activity
@@ -90,6 +97,34 @@ def responses(user, organization) -> list[dict]:
             }
         )
     return items
+
+
+@registry.section("recalls")
+def recalls(user, organization) -> list[dict]:
+    """Each recall of a key point: which, when, which recall it was, how it went, what next.
+
+    Nothing written: they stay on erasure for the figures, like the answers' rows."""
+    rows = _within(
+        RecallAnswer.objects.filter(enrollment__user=user).select_related(
+            "enrollment__program__organization", "question__unit", "question__activity"
+        ),
+        organization,
+        "enrollment__program__organization",
+    ).order_by("-enrollment__program__start_date", "created_at", "pk")
+    return [
+        {
+            "organization": organization_data(r.enrollment.program.organization),
+            "program": _program(r.enrollment.program),
+            "unit": _week(r.question.unit),
+            "question": r.question.question_text,
+            "repetition": r.repetition,
+            "rating": r.rating,
+            "remembered": r.remembered,
+            "created_at": r.created_at,
+            "next_due": r.due,
+        }
+        for r in rows
+    ]
 
 
 @registry.section("supporters")
@@ -220,3 +255,4 @@ def erase_enrollments(user) -> None:
 registry.label("kind", lambda: dict(Activity.Kind.choices))
 registry.label("audience", lambda: dict(Response.Audience.choices))
 registry.label("reaction", lambda: dict(Reaction.Kind.choices))
+registry.label("rating", lambda: dict(RecallAnswer.Rating.choices))

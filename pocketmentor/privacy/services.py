@@ -90,7 +90,8 @@ def readable(data: dict) -> dict:
     names = {name: choices() for name, choices in registry.labels.items()}
     roles, kinds = names.get("role", {}), names.get("kind", {})
     audiences, reactions = names.get("audience", {}), names.get("reaction", {})
-    lists = ("supporters", "supporting", "feedback_given", "reactions_given")
+    lists = ("supporters", "supporting", "feedback_given", "reactions_given", "recalls")
+    ratings = names.get("rating", {})
     programs: dict[tuple[str, str], dict] = {}
 
     def part_of(item: dict) -> dict:
@@ -113,7 +114,10 @@ def readable(data: dict) -> dict:
     for name in lists:
         for item in data.get(name, []):
             kind_label = reactions.get(item.get("kind", ""), item.get("kind"))
-            part_of(item)[name].append(item | {"kind_label": kind_label})
+            rating_label = ratings.get(item.get("rating"), "")
+            part_of(item)[name].append(
+                item | {"kind_label": kind_label, "rating_label": rating_label}
+            )
     for part in programs.values():
         part["weeks"] = [part["weeks"][n] for n in sorted(part["weeks"])]
     return {

@@ -139,7 +139,7 @@ def test_export_covers_every_organization_and_one_on_request(ann, answered, outs
     assert len(fjordvik["memberships"]) == len(fjordvik["enrollments"]) == 1
 
 
-QUERIES = 11  # one a section; responses four: choices, reactions and replies prefetched
+QUERIES = 12  # one a section; responses four: choices, reactions and replies prefetched
 
 
 def test_person_data_runs_a_fixed_number_of_queries(
@@ -334,3 +334,24 @@ def test_staff_are_told_they_lose_the_studio(org):
     coach = make_person("coach2@partner.example", org=org, role="facilitator")
     page = signed_in(coach).get("/me/data/erase/").content.decode()
     assert "studio" in page
+
+
+def test_the_export_lists_recalls_of_key_points(ann, program):
+    import uuid
+
+    from pocketmentor.learning.services import recall_answer, response_record
+    from pocketmentor.privacy.services import person_data
+    from pocketmentor.programs.models import RecallQuestion
+
+    unit = program.units.get(number=1)
+    point = RecallQuestion.objects.create(unit=unit, position=1, prompt="The point?", answer="A.")
+    enrollment = ann.enrollments.get()
+    response_record(
+        enrollment=enrollment, activity=unit.activities.get(kind="task"), key=uuid.uuid4()
+    )
+    recall_answer(enrollment=enrollment, question=point, key=uuid.uuid4(), rating=2)
+    [recall] = person_data(user=ann)["recalls"]
+    assert (recall["question"], recall["repetition"], recall["rating"]) == ("The point?", 1, 2)
+    assert recall["remembered"] is False and recall["unit"]["number"] == 1
+    page = signed_in(ann).get("/me/data/export.html").content.decode()
+    assert "Repetisjonene dine av hovedpoeng" in page and "Med litt strev" in page

@@ -1,0 +1,53 @@
+"""Retention of key points on the demo's dashboard and seminar brief, and the studio's key
+points, in Chromium, in Norwegian and English, with axe clean."""
+
+import pytest
+from playwright.sync_api import expect
+
+from pocketmentor import demo
+from pocketmentor.programs.tests.test_golive_browser import axe_clean, signed_in_page
+from pocketmentor.tests.chromium import needs_chromium
+
+pytestmark = needs_chromium
+
+WORDS = {
+    "nb": {"retention": "Hva de husker av hovedpoengene",
+           "by_point": "Husket, etter hovedpoeng og repetisjon",
+           "first": "1. repetisjon", "forgotten": "Hovedpoengene som oftest glemmes", "of": "av",
+           "studio": "Hovedpoeng å repetere", "use": "Skriv et hovedpoeng"},
+    "en": {"retention": "Retention of key points",
+           "by_point": "Remembered, by key point and recall",
+           "first": "1st recall", "forgotten": "Key points most often forgotten", "of": "of",
+           "studio": "Key points to recall", "use": "Write a key point"},
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Run on the real clock: the browser keeps cookies by its own."""
+    yield
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_dashboard_and_brief_show_retention_and_the_points_most_forgotten(
+    browser, live_server, transactional_db, language
+):
+    words = WORDS[language]
+    demo.demo_seed(language="nb")
+    facilitator = demo.demo_people()["facilitator"]
+    context, page = signed_in_page(browser, live_server, facilitator, language=language)
+    page.goto(f"{live_server.url}/studio/demo/p/ledelse/insights/")
+    expect(page.get_by_role("heading", name=words["retention"])).to_be_visible()
+    table = page.get_by_role("table", name=words["by_point"])
+    expect(table.get_by_role("columnheader", name=words["first"])).to_be_visible()
+    expect(table.locator("td", has_text=f" {words['of']} ").first).to_be_visible()
+    axe_clean(page)
+    page.goto(f"{live_server.url}/studio/demo/p/ledelse/insights/brief/")
+    expect(page.get_by_role("heading", name=words["forgotten"])).to_be_visible()
+    assert page.locator("ol.forgotten li").count() >= 1
+    axe_clean(page)
+    page.goto(f"{live_server.url}/studio/demo/p/ledelse/weeks/1/")
+    expect(page.get_by_role("heading", name=words["studio"])).to_be_visible()
+    expect(page.get_by_role("heading", name=words["use"])).to_be_visible()
+    axe_clean(page)
+    context.close()
