@@ -5,12 +5,9 @@ that a spreadsheet would take for a formula are prefixed with an apostrophe. Tim
 local: with their UTC offset in CSV, and with the zone in the column's heading.
 """
 
-import datetime as dt
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import FilteredRelation, Q
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,13 +15,12 @@ from pocketmentor.insights.models import Engagement, WeekFigure
 from pocketmentor.insights.rollups import week_bit
 from pocketmentor.insights.selectors import AT_RISK_AFTER
 from pocketmentor.lib.ordering import natural_key
-from pocketmentor.lib.spreadsheets import safe_cell
+from pocketmentor.lib.spreadsheets import XLSX, xlsx_response  # noqa: F401 - views use them
 from pocketmentor.programs.models import Program
 
 # An Excel file is made in the request, about 100,000 cells a second; CSV streams at any size.
 XLSX_CELLS = 1_000_000
 PARTICIPANT_COLUMNS, FIGURE_COLUMNS = 10, 6
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def figures_rows(*, program: Program) -> Iterator[list]:
@@ -133,20 +129,3 @@ def cells(*, program: Program, table: str) -> int:
         return WeekFigure.objects.filter(program=program).count() * FIGURE_COLUMNS
     weeks = WeekFigure.objects.filter(program=program, dimension="program").count()
     return Engagement.objects.filter(program=program).count() * (PARTICIPANT_COLUMNS + weeks)
-
-
-def xlsx_response(rows: Iterable[list], filename: str, title: str) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    for row in rows:
-        # Excel keeps no time zone: local times, as the column's heading says.
-        sheet.append(
-            [v.replace(tzinfo=None) if isinstance(v, dt.datetime) else safe_cell(v) for v in row]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response

@@ -68,6 +68,27 @@ NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by s
 SPACES = re.compile(r"\s+")
 
 
+# The downloadable template: the columns the importer reads and stores, headed in the
+# person's language (each heading is one COLUMNS accepts), and two example rows.
+TEMPLATE = {
+    "nb": [
+        ["navn", "e-post", "avdeling", "gruppe", "språk"],
+        ["Kari Nordmann", "kari.nordmann@example.com", "Oppvekst", "Gruppe 1", "nb"],
+        ["Amir Haddad", "amir.haddad@example.com", "Teknisk", "Gruppe 2", "en"],
+    ],
+    "en": [
+        ["name", "email", "department", "group", "language"],
+        ["Kari Nordmann", "kari.nordmann@example.com", "Education", "Group 1", "nb"],
+        ["Amir Haddad", "amir.haddad@example.com", "Engineering", "Group 2", "en"],
+    ],
+}
+
+
+def template_rows(language: str) -> list[list[str]]:
+    """The import template's rows in `language` ("nb" or else English)."""
+    return TEMPLATE["nb" if language.startswith("nb") else "en"]
+
+
 class PeopleFileError(Exception):
     """The file as a whole cannot be read: nothing in it is imported."""
 

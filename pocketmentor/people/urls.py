@@ -16,6 +16,11 @@ urlpatterns = [
     path(person + "deactivate/", people.person_deactivate, name="deactivate"),
     path(person + "reactivate/", people.person_reactivate, name="reactivate"),
     path("<slug:org>/p/<slug:program>/people/import/", people.people_import, name="import"),
+    path(
+        "<slug:org>/p/<slug:program>/people/import/template.<str:fmt>",
+        people.people_import_template,
+        name="import_template",
+    ),
     path("<slug:org>/p/<slug:program>/people/invite/", people.people_invite, name="invite_program"),
     path(
         "<slug:org>/p/<slug:program>/people/import/<uuid:job_id>/",

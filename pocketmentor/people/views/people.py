@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,10 +13,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pocketmentor.audit.services import Action, audit_record
+from pocketmentor.lib.spreadsheets import csv_response, xlsx_response
 from pocketmentor.orgs.models import Membership
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
 from pocketmentor.people import services
-from pocketmentor.people.importing import job_people, job_take, people_plan
+from pocketmentor.people.importing import job_people, job_take, people_plan, template_rows
 from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.people.selectors import not_invited, not_invited_by_program, people_page
 
@@ -70,6 +71,19 @@ def people_import(request: HttpRequest, organization, program) -> HttpResponse:
     # Only the last file uploaded in this session can be confirmed.
     request.session[_stored_key(program)] = {"name": upload.name, "job": job.pk.hex}
     return redirect("people:import_job", organization.slug, program.slug, job.pk)
+
+
+@require_GET
+@staff_page(ADMINS)
+def people_import_template(request: HttpRequest, organization, program, fmt: str) -> HttpResponse:
+    """A file to fill in: the importer's columns, in the person's language, two examples."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = template_rows(translation.get_language() or "")
+    name = _("participants-template")
+    if fmt == "xlsx":
+        return xlsx_response(rows, name, _("Participants"))
+    return csv_response(rows, name)  # semicolons and a byte order mark in Norwegian
 
 
 SLOW = dt.timedelta(minutes=1)  # a file waiting longer: is a worker running?
