@@ -98,6 +98,16 @@ class Response(models.Model):
     def audience_labels(self) -> list[str]:
         return [str(self.Audience(a).label) for a in self.audiences]
 
+    @property
+    def audience_labels_for_staff(self) -> list[str]:
+        """The audiences as a facilitator reads them: the writer's group, not "my group"."""
+        names = {
+            self.Audience.GROUP: _("Their group"),
+            self.Audience.SUPPORTERS: _("Their supporters"),
+            self.Audience.FACILITATORS: _("The facilitators"),
+        }
+        return [str(names[a]) for a in self.audiences]
+
 
 class Supporter(models.Model):
     """A colleague or manager a participant invited to follow what they share with supporters."""

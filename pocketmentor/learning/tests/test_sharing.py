@@ -240,5 +240,5 @@ def test_a_group_share_is_seen_by_the_group_and_the_facilitators_only(
     bobs = signed_in(bob).get(week_url(program, "group/")).content.decode()
     assert "Group and coach" not in bobs  # another group
     feed = signed_in(facilitator).get("/studio/fjordvik/p/lead/shared/").content.decode()
-    assert "Group and coach" in feed and "Gruppen min, Tilretteleggerne" in feed
+    assert "Group and coach" in feed and "Gruppen sin, Tilretteleggerne" in feed
     assert signed_in(outsider).get("/studio/fjordvik/p/lead/shared/").status_code == 404

@@ -243,3 +243,12 @@ def test_going_live_in_english(facilitator, draft, ann, bob):
     assert "Ready: will be published" in page and "Not ready: no cards, no activities" in page
     assert "Go live and publish 1 week" in page
     assert "goes to these 2 people Monday 03/16/2026 at 07:30" in page
+
+
+def test_a_live_programs_page_says_it_is_live_and_names_the_next_message(author, program, ann):
+    """Week 3 of the live program opens Monday 16 March: the next message, not the first."""
+    page = author.get(f"{BASE}go-live/").content.decode()
+    assert "<h1>Leading er i gang</h1>" in page
+    assert "Starte Leading?" not in page
+    assert "Neste melding, om at uke 3 er åpen, går til denne personen mandag 16.03.2026" in page
+    assert "Den første meldingen" not in page
