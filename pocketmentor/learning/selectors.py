@@ -114,6 +114,20 @@ def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | No
     return unit
 
 
+def unit_preview(*, program: Program, number: int) -> Unit | None:
+    """Unit `number` of the program with its content, published or not (the studio's preview)."""
+    unit = (
+        Unit.objects.filter(program=program, number=number)
+        .prefetch_related(
+            "cards", Prefetch("activities", Activity.objects.live().prefetch_related("options"))
+        )
+        .first()
+    )
+    if unit is not None:
+        unit.program = program
+    return unit
+
+
 def unit_exists(*, program: Program, number: int) -> bool:
     return Unit.objects.published().filter(program=program, number=number).exists()
 

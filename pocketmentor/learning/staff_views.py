@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pocketmentor.learning import selectors
-from pocketmentor.learning.forms import FeedbackForm
+from pocketmentor.learning.forms import FeedbackForm, ResponseForm
 from pocketmentor.learning.models import Response
 from pocketmentor.learning.services import feedback_give
 from pocketmentor.orgs.permissions import AUTHORS, staff_page
@@ -73,3 +73,22 @@ def shared_reply(request: HttpRequest, organization, program, response_id: int) 
         messages.success(request, _("Your reply is sent."))
     feed = reverse("shared:feed", args=[organization.slug, program.slug])
     return redirect(f"{feed}{'?' + here if here else ''}#shared-{response.pk}")
+
+
+@require_GET
+@staff_page(AUTHORS)
+def unit_preview(request: HttpRequest, organization, program, number: int) -> HttpResponse:
+    """A week as its participants will see it, draft or published; nothing can be answered."""
+    unit = selectors.unit_preview(program=program, number=number)
+    if unit is None:
+        raise Http404
+    states = [selectors.ActivityState(activity=a) for a in unit.activities.all()]
+    context = {
+        "org": organization,
+        "program": program,
+        "unit": unit,
+        "items": [(s, ResponseForm(activity=s.activity)) for s in states],
+        "done": 0,
+        "preview": True,
+    }
+    return render(request, "learning/preview.html", context)

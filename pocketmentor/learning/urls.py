@@ -43,6 +43,11 @@ urlpatterns = [
 staff_urlpatterns = [
     path("<slug:org>/p/<slug:program>/shared/", staff_views.shared_feed, name="feed"),
     path(
+        "<slug:org>/p/<slug:program>/weeks/<int:number>/preview/",
+        staff_views.unit_preview,
+        name="preview",
+    ),
+    path(
         "<slug:org>/p/<slug:program>/shared/<int:response_id>/reply/",
         staff_views.shared_reply,
         name="reply",

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<slug:org>/new/", views.program_new, name="program_new"),
     path("<slug:org>/import/", views.program_upload, name="program_upload"),
     path("<slug:org>/card-preview/", views.card_preview, name="card_preview"),
+    path(
+        "<slug:org>/activity-preview/<slug:kind>/",
+        views.activity_preview,
+        name="activity_preview",
+    ),
     path(program, views.program, name="program"),
     path(program + "settings/", views.program_edit, name="program_edit"),
     path(program + "state/", views.program_state, name="program_state"),

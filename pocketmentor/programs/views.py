@@ -400,13 +400,15 @@ def activity(request, organization, program, number: int, activity_id: int | Non
     ] or ([{}] * 3 if kind in (Activity.Kind.QUIZ, Activity.Kind.POLL) else [])
     data = request.POST.copy() if request.method == "POST" else None
     more = data is not None and data.pop("more", None)
+    # "Preview" without JavaScript: the phone frame shows what is written, nothing saved.
+    previewing = data is not None and data.pop("preview", None)
     if more:  # "Add an option" without JavaScript: one more empty row, nothing saved
         data["options-TOTAL_FORMS"] = str(int(data.get("options-TOTAL_FORMS", 0)) + 1)
     has_options = kind in (Activity.Kind.QUIZ, Activity.Kind.POLL)
     options = OptionFormSet(data, initial=initial, prefix="options") if has_options else None
     error = None
     valid = form.is_valid() and (options is None or options.is_valid())
-    if request.method == "POST" and not more and valid:
+    if request.method == "POST" and not more and not previewing and valid:
         data = form.cleaned_data
         try:
             chosen = options_from(
@@ -427,7 +429,67 @@ def activity(request, organization, program, number: int, activity_id: int | Non
         "activity": activity, "options_error": error,
         "answered": activity.responses.count() if activity else 0,
     }  # fmt: skip
+    if has_options:
+        source = request.POST if request.method == "POST" else _written(activity, initial)
+        context["preview"] = _activity_preview(source, kind=kind)
     return render(request, "programs/activity_form.html", context)
+
+
+@reads_only  # posted as the author types: participants' kept pages stay
+@require_POST
+@studio_page
+def activity_preview(request, organization, kind: str) -> HttpResponse:
+    """A quiz or poll as a participant will see it, for the phone frame beside the editor."""
+    if kind not in (Activity.Kind.QUIZ, Activity.Kind.POLL):
+        raise Http404
+    context = {"preview": _activity_preview(request.POST, kind=kind)}
+    return render(request, "programs/_activity_preview.html", context)
+
+
+SCALE_LONGEST = 11  # points a previewed scale shows at most
+
+
+def _written(activity: Activity | None, options: list[dict]) -> dict:
+    """A saved activity (or a new one) as the editor's fields would post it."""
+    data = {"options-TOTAL_FORMS": str(len(options)), "options-INITIAL_FORMS": "0"}
+    for n, option in enumerate(options):
+        data[f"options-{n}-text"] = option.get("text", "")
+        if option.get("is_correct"):
+            data[f"options-{n}-is_correct"] = "on"
+    if activity is not None:
+        data["prompt"] = activity.prompt
+        data["multiple"] = "on" if activity.multiple else ""
+        for name in ("scale_min", "scale_max", "scale_low", "scale_high"):
+            value = getattr(activity, name)
+            data[name] = "" if value is None else str(value)
+    return data
+
+
+def _activity_preview(data, *, kind: str) -> dict:
+    """What the phone frame shows of a quiz or poll being written, however incomplete."""
+    form = ActivityForm(data, kind=kind)
+    form.is_valid()
+    written = form.cleaned_data
+    options = OptionFormSet(data, prefix="options")
+    options.is_valid()
+    low, high = written.get("scale_min"), written.get("scale_max")
+    scale = None
+    if kind == Activity.Kind.POLL and low is not None and high is not None and low < high:
+        scale = range(low, min(high, low + SCALE_LONGEST - 1) + 1)
+    return {
+        "kind_label": Activity.Kind(kind).label,
+        "prompt": data.get("prompt", ""),
+        "multiple": kind == Activity.Kind.QUIZ and bool(written.get("multiple")),
+        "quiz": kind == Activity.Kind.QUIZ,
+        "scale": scale,
+        "scale_low": written.get("scale_low", ""),
+        "scale_high": written.get("scale_high", ""),
+        "options": [
+            o.cleaned_data
+            for o in options.forms
+            if getattr(o, "cleaned_data", None) and o.cleaned_data.get("text")
+        ],
+    }
 
 
 @require_http_methods(GET_POST)

@@ -1,6 +1,7 @@
 """One card at a time on a phone: Back and Next, swipes, arrow keys, where you are, kept places."""
 
 import pytest
+from django.test import Client
 from playwright.sync_api import expect
 from sesame.utils import get_query_string
 
@@ -184,3 +185,46 @@ def test_a_wide_screen_shows_the_whole_unit(contexts, live_server, transactional
     expect(page.get_by_role("button", name=words["all"])).to_be_hidden()
     expect(page.get_by_role("heading", name=words["turn"])).to_be_visible()
     assert serious_violations(page) == []
+
+
+PREVIEW_WORDS = {
+    "nb": ("Forhåndsvisning – svar lagres ikke", "Svar", "Forhåndsvis som deltaker"),
+    "en": ("Preview — answers are not saved", "Answer", "Preview as participant"),
+}
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_week_previews_on_a_phone_with_its_quiz_and_poll_and_stores_nothing(
+    contexts, live_server, transactional_db, language
+):
+    demo.demo_seed(language=language)
+    coach = demo.demo_people()["facilitator"]
+    client = Client()
+    client.force_login(coach)
+    words = LANGUAGES[language]
+    banner, answer, link = PREVIEW_WORDS[language]
+    context = contexts(viewport=PHONE, locale=words["locale"], one_card_at_a_time=True)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/studio/demo/p/{words['program']}/weeks/6/")
+    page.get_by_role("link", name=link).click()
+    ready(page)
+    expect(page.get_by_text(banner)).to_be_visible()
+    expect(shown(page)).to_have_count(1)  # one card at a time, as participants see it
+    assert serious_violations(page) == []
+    if language == "nb":
+        page.screenshot(path=artifact("preview-card.png"))
+    page.get_by_role("button", name=words["all"]).click()
+    _reflection, _task, quiz, poll = page.locator("section.activity").all()  # week 6's
+    expect(quiz.locator("label.choice")).to_have_count(4)
+    expect(quiz.locator("label.choice input").first).to_be_disabled()
+    expect(quiz.get_by_role("button", name=answer)).to_be_disabled()
+    expect(poll.locator(".scale-row label, label.choice").first).to_be_visible()
+    expect(poll.get_by_role("button", name=answer)).to_be_disabled()
+    assert serious_violations(page) == []
+    quiz.scroll_into_view_if_needed()
+    if language == "nb":
+        page.screenshot(path=artifact("preview-quiz.png"))
+    assert not Response.objects.filter(enrollment__user=coach).exists()
+    assert not Response.objects.filter(activity__unit__number=6).exists()

@@ -307,3 +307,90 @@ def test_the_problems_of_an_uploaded_program_are_told_in_the_authors_language(
     page = author.post("/studio/fjordvik/import/", {"archive": upload}).content.decode()
     assert "unit-01.md line 4: unknown card kind &#x27;poster&#x27;" in page
     assert not Program.objects.filter(slug__startswith="ny").exists()
+
+
+def test_the_week_editor_lists_cards_and_prompts_as_rendered_markdown(author, program):
+    unit = program.units.get(number=1)
+    unit.cards.filter(position=1).update(body="**Bold** move <script>x()</script>\n\n- one\n- two")
+    page = author.get(f"{BASE}weeks/1/").content.decode()
+    assert "<strong>Bold</strong> move" in page
+    assert "**" not in page and "<script>x()" not in page
+    assert "<strong>2</strong> of 1." in page  # the second card, as written in the fixture
+
+
+def test_a_long_card_is_cut_short_in_the_list_with_its_tags_closed(author, program):
+    unit = program.units.get(number=1)
+    unit.cards.filter(position=1).update(body="*" + ("word " * 80).strip() + "*")
+    page = author.get(f"{BASE}weeks/1/").content.decode()
+    snippet = re.search(r'<div class="snippet">(.*?)</div>', page, re.S).group(1)
+    assert snippet.count("<em>") == snippet.count("</em>") == 1
+    assert snippet.count("word") < 30 and "…" in snippet
+
+
+def quiz_fields(**extra):
+    return {
+        "prompt": "Which **question** opens?", "options-TOTAL_FORMS": "3",
+        "options-INITIAL_FORMS": "0", "options-0-text": "What have you tried?",
+        "options-0-is_correct": "on", "options-1-text": "Why did you?", "options-2-text": "",
+    } | extra  # fmt: skip
+
+
+def test_the_quiz_editor_previews_the_question_and_its_options(author, program):
+    response = author.post("/studio/fjordvik/activity-preview/quiz/", quiz_fields())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Which <strong>question</strong> opens?" in page
+    assert "What have you tried?" in page and "Why did you?" in page
+    assert page.count('type="radio"') == 2 and "Riktig svar" in page
+    assert "sin egen rekkefølge" in page
+    multiple = author.post("/studio/fjordvik/activity-preview/quiz/", quiz_fields(multiple="on"))
+    assert multiple.content.decode().count('type="checkbox"') == 2
+
+
+def test_the_poll_editor_previews_its_scale_or_its_options(author, program):
+    scale = {
+        "prompt": "How often?", "scale_min": "1", "scale_max": "4", "scale_low": "Rarely",
+        "scale_high": "Always", "options-TOTAL_FORMS": "0", "options-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    page = author.post("/studio/fjordvik/activity-preview/poll/", scale).content.decode()
+    assert page.count('type="radio"') == 4 and "Rarely" in page and "Always" in page
+    options = quiz_fields(prompt="Which day?")
+    page = author.post("/studio/fjordvik/activity-preview/poll/", options).content.decode()
+    assert page.count('type="radio"') == 2 and "Riktig svar" not in page
+    empty = {"prompt": "", "options-TOTAL_FORMS": "0", "options-INITIAL_FORMS": "0"}
+    page = author.post("/studio/fjordvik/activity-preview/poll/", empty).content.decode()
+    assert "Alternativene vises her mens du skriver dem." in page
+
+
+def test_previewing_changes_nothing(author, program):
+    before = Activity.objects.count(), program.organization.pages_version
+    author.post("/studio/fjordvik/activity-preview/quiz/", quiz_fields())
+    program.organization.refresh_from_db()
+    assert (Activity.objects.count(), program.organization.pages_version) == before
+
+
+def test_without_javascript_the_preview_button_shows_the_quiz_and_saves_nothing(author, program):
+    count = Activity.objects.count()
+    url = f"{BASE}weeks/1/activities/new/?kind=quiz"
+    response = author.post(url, quiz_fields(preview="1"))
+    page = response.content.decode()
+    assert response.status_code == 200 and Activity.objects.count() == count
+    preview = page[page.index('id="preview"') :]
+    assert "What have you tried?" in preview and "Which <strong>question</strong> opens?" in preview
+    assert 'value="What have you tried?"' in page  # what was typed stays in the form
+    assert page.count('name="options-') >= 3 * 2  # no row added
+
+
+def test_an_existing_quiz_opens_with_its_preview(author, program):
+    quiz = program.units.get(number=1).activities.get(kind="quiz")
+    page = author.get(f"{BASE}weeks/1/activities/{quiz.pk}/").content.decode()
+    preview = page[page.index('id="preview"') :]
+    assert "Which is best?" in preview and "Ask" in preview and "Tell" in preview
+    assert 'hx-post="/studio/fjordvik/activity-preview/quiz/"' in page
+
+
+@pytest.mark.parametrize("who", ["outsider", "ann"])
+def test_others_cannot_use_the_activity_preview(request, who, program):
+    client = signed_in(request.getfixturevalue(who))
+    response = client.post("/studio/fjordvik/activity-preview/quiz/", quiz_fields())
+    assert response.status_code == 404
