@@ -1,5 +1,6 @@
 """The insights' periodic jobs, run by `pocketmentor worker` (lib/schedule.py): the live
-programs' figures kept current, and new learning records forwarded to the LRS when one is set.
+programs' figures and reflection themes kept current, and new learning records forwarded to
+the LRS when one is set.
 """
 
 import dataclasses
@@ -8,6 +9,7 @@ import logging
 
 from pocketmentor.insights import forward
 from pocketmentor.insights.services import figures_current
+from pocketmentor.insights.services.themes import themes_refresh
 from pocketmentor.lib import schedule
 from pocketmentor.lib.schedule import periodic
 from pocketmentor.programs.models import Program
@@ -21,6 +23,15 @@ def figures(now: dt.datetime) -> None:
     """Rebuilds run only here, so that the dashboard's views rarely pay for one."""
     for program in Program.objects.filter(state=Program.State.LIVE):
         figures_current(program=program, now=now, rebuild=True)
+
+
+@periodic("insights.themes", every=dt.timedelta(minutes=5))
+def themes(now: dt.datetime) -> None:
+    """Each live program's reflection themes, for the weeks whose reflections changed."""
+    for program in Program.objects.filter(state=Program.State.LIVE):
+        weeks = themes_refresh(program=program, now=now)
+        if weeks:
+            logger.info("Themes of %s recomputed for weeks %s", program.slug, weeks)
 
 
 @periodic("insights.forward", every=dt.timedelta(minutes=1))

@@ -261,3 +261,48 @@ class StatementKey(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.key
+
+
+class ThemeWeek(models.Model):
+    """When a program week's reflection themes were computed, and from what (its signature:
+    how many reflections, their ids, versions and last change), so the worker recomputes a
+    week only when its reflections changed."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    week = models.PositiveSmallIntegerField()
+    signature = models.CharField(max_length=200)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "week"], name="unique_theme_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"themes of week {self.week}"
+
+
+class Theme(models.Model):
+    """A recurring theme of a program week's reflections, for the whole program (no group) or
+    one group, found among those shared with the facilitators (insights/themes.py)."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    week = models.PositiveSmallIntegerField()
+    group = models.ForeignKey(
+        "programs.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+    language = models.CharField(max_length=10)
+    words = models.JSONField()  # two to four key words, lemmatised
+    people = models.PositiveIntegerField()  # writers of the shared reflections in it
+    # Writers of reflections not shared with the facilitators that carry its words: the pages
+    # show it from OTHERS_SHOWN people up, never their text.
+    others = models.PositiveIntegerField(default=0)
+    quotes = models.JSONField(default=list)  # ids of shared responses, the most typical first
+
+    class Meta:
+        ordering = ["program", "week", "group", "position"]
+        indexes = [models.Index(fields=["program", "week"], name="insights_theme_week")]
+
+    def __str__(self) -> str:
+        return " · ".join(self.words)

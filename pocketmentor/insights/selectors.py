@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from pocketmentor.insights.models import (
     AnswerCount,
     Engagement,
+    Theme,
     WeekFigure,
     WeekTally,
 )
@@ -455,3 +456,54 @@ def most_forgotten(
     rows = [r for r in rows if r.total.shown and r.total.forgotten]
     rows.sort(key=lambda r: (-r.forgotten_percent, -r.total.recalled, r.week or 0))
     return rows[:limit]
+
+
+# Reflection themes (insights/themes.py, computed by the worker in services/themes.py)
+
+OTHERS_SHOWN = 5  # people up from whom a theme says how many others wrote about it
+
+
+@dataclass
+class ThemeView:
+    words: list[str]
+    people: int
+    others: int | None  # None below OTHERS_SHOWN
+    quotes: list[Response]
+
+
+def themes(
+    *, program: Program, group_id: int | None = None, since_week: int = 1
+) -> tuple[int | None, list[ThemeView]]:
+    """The newest program week's themes (from `since_week` on) for the whole program or one
+    group, with up to three quotes each that the facilitators may still read: one query,
+    two with themes. Returns (week or None, [ThemeView])."""
+    rows = list(
+        Theme.objects.filter(
+            Q(group_id=group_id) if group_id else Q(group__isnull=True),
+            program=program,
+            week__gte=since_week,
+        ).order_by("-week", "position")
+    )
+    if not rows:
+        return None, []
+    week = rows[0].week
+    rows = [r for r in rows if r.week == week]
+    ids = {i for r in rows for i in r.quotes}
+    readable = {
+        r.pk: r
+        for r in Response.objects.filter(
+            learning_selectors.FOR_FACILITATORS,
+            pk__in=ids,
+            enrollment__program=program,
+            enrollment__is_active=True,
+        ).select_related("enrollment__user")
+    }
+    return week, [
+        ThemeView(
+            words=r.words,
+            people=r.people,
+            others=r.others if r.others >= OTHERS_SHOWN else None,
+            quotes=[readable[i] for i in r.quotes if i in readable],
+        )
+        for r in rows
+    ]

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,6 +73,16 @@ def _tally_rows(program, weeks: list[int]) -> list[tuple[int, list[int]]]:
         (row.week, [row.counts.get(kind, 0) for kind, _label in WeekTally.What.choices])
         for row in selectors.tallies(program=program, weeks=weeks)
     ]
+
+
+def _themes(program, since_week: int = 1, group_id: int | None = None) -> dict:
+    week, found = selectors.themes(program=program, group_id=group_id, since_week=since_week)
+    return {"themes_week": week, "themes": found}
+
+
+def feed_themes(program, group_id: int | None) -> str:
+    """The themes at the top of the facilitators' feed, of the group it is filtered on."""
+    return render_to_string("insights/_feed_themes.html", _themes(program, group_id=group_id))
 
 
 @require_GET
@@ -143,6 +154,7 @@ def seminar_brief(request: HttpRequest, organization, program) -> HttpResponse:
         "running": bool(brief.weeks) and brief.weeks[-1].week == program.week_at(now),
         "shared": brief.shared[:SHARED_IN_BRIEF],
         "forgotten": selectors.most_forgotten(program=program, since=brief.since),
+        **_themes(program, since_week=program.week_at(brief.since) if brief.previous else 1),
         "average": round(sum(p.percent for p in brief.weeks) / len(brief.weeks))
         if brief.weeks
         else None,

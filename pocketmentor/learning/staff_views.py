@@ -1,11 +1,13 @@
 """Staff pages of the participant side: the feed of what the facilitators see."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +16,12 @@ from pocketmentor.learning.forms import FeedbackForm, ResponseForm
 from pocketmentor.learning.models import Response
 from pocketmentor.learning.services import feedback_give
 from pocketmentor.orgs.permissions import AUTHORS, staff_page
+from pocketmentor.programs.models import Program
+
+# What higher apps show above the feed (insights: the themes of what was shared), each a
+# function of the program and the group filtered on (or None) that returns HTML; registered
+# when those apps are ready.
+FEED_SECTIONS: list[Callable[[Program, int | None], str]] = []
 
 
 def _where(program, query: QueryDict) -> tuple[selectors.FeedFilters, str]:
@@ -41,6 +49,10 @@ def shared_feed(request: HttpRequest, organization, program) -> HttpResponse:
         "here": here,
         "groups": list(program.groups.all()),
         "weeks": list(program.units.order_by("number").values_list("number", flat=True)),
+        "sections": [
+            mark_safe(section(program, filters.group))  # noqa: S308 - the apps' own templates
+            for section in FEED_SECTIONS
+        ],
     }
     return render(request, "learning/shared_feed.html", context)
 

@@ -4,7 +4,8 @@
 - `figures`: the weekly figures the dashboard reads, and rebuilding the rollups;
 - `backfill`: records for what happened before records were kept;
 - `reminders`: the dashboard's reminder to a participant at risk;
-- `privacy`: a person's records in their data export and erasure.
+- `privacy`: a person's records in their data export and erasure;
+- `themes`: the reflection themes per program week (imported from there: the worker's job).
 """
 
 from pocketmentor.insights.services.backfill import records_backfill

@@ -24,6 +24,7 @@ from pocketmentor.bench import (
     pages,
     people,
 )
+from pocketmentor.bench import themes as themes_bench
 from pocketmentor.bench.database import bench_database
 from pocketmentor.demo import demo_people
 from pocketmentor.programs.models import Program
@@ -48,16 +49,33 @@ class Command(BaseCommand):
             help="only the burst: 200 answers at once, the database cut for 5 s (PostgreSQL)",
         )
         parser.add_argument(
+            "--themes",
+            action="store_true",
+            help="only the reflection themes: their quality on the labelled set, and their speed",
+        )
+        parser.add_argument(
             "--monday",
             action="store_true",
             help="only the data and Monday morning: first views after a restart, rotation",
         )
 
     def handle(
-        self, *args, size: str, duration: int, no_load: bool, burst: bool, monday: bool, **options
+        self,
+        *args,
+        size: str,
+        duration: int,
+        no_load: bool,
+        burst: bool,
+        monday: bool,
+        themes: bool,
+        **options,
     ):
         if burst:
             self._burst()
+            return
+        self._progress("reflection themes: the labelled set, and 250 people x 8 weeks")
+        self._emit(themes_bench.measure(), "labelled")
+        if themes:
             return
         if not no_load and not monday:
             load.require_wrk()  # before minutes of data generation, not after
