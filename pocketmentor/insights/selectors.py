@@ -22,7 +22,7 @@ from pocketmentor.insights.models import (
     WeekTally,
 )
 from pocketmentor.learning import selectors as learning_selectors
-from pocketmentor.learning.models import RecallAnswer, Response
+from pocketmentor.learning.models import Enrollment, RecallAnswer, Response
 from pocketmentor.lib.contrast import contrast
 from pocketmentor.lib.ordering import natural_key
 from pocketmentor.programs.models import Activity, Group, Program, RecallQuestion, Seminar, Unit
@@ -279,6 +279,9 @@ def tallies(*, program: Program, weeks: list[int]) -> list[TallyRow]:
     return list(rows.values())
 
 
+AT_RISK_BULK = 1000  # people reminded at once, at most
+
+
 def _at_risk(program: Program, now: dt.datetime):
     cutoff = now - AT_RISK_AFTER
     return Engagement.objects.filter(program=program, enrollment__is_active=True).filter(
@@ -295,6 +298,23 @@ def at_risk(*, program: Program, page: str | int = 1, now: dt.datetime | None = 
         .order_by(F("last_done_at").asc(nulls_first=True), "enrollment__user__name", "pk")
     )
     return Paginator(rows, PEOPLE_PER_PAGE).get_page(page)
+
+
+def at_risk_chosen(
+    *, program: Program, ids: list[int] | None, now: dt.datetime | None = None
+) -> list[Enrollment]:
+    """The people at risk among enrollment `ids` (None: everyone at risk), longest quiet
+    first, with their person and program: two queries. Anyone else asked for is left out."""
+    rows = _at_risk(program, now or timezone.now())
+    if ids is not None:
+        rows = rows.filter(enrollment_id__in=ids[:AT_RISK_BULK])
+    chosen = list(
+        rows.order_by(
+            F("last_done_at").asc(nulls_first=True), "enrollment__user__name", "pk"
+        ).values_list("enrollment_id", flat=True)[:AT_RISK_BULK]
+    )
+    found = Enrollment.objects.select_related("user", "program").in_bulk(chosen)
+    return [found[pk] for pk in chosen if pk in found]
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """The engagement dashboard, the seminar brief, reminders and exports, in the studio."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -135,6 +138,65 @@ def remind(request: HttpRequest, organization, program, enrollment_id: int) -> H
     page = request.POST.get("risk", "")
     query = f"?risk={page}" if page.isdigit() else ""
     return redirect(_dashboard_url(program) + query + "#at-risk")
+
+
+BULK_RESULT_KEPT = 3600  # seconds a reminder to several people shows its result on replay
+
+
+def _bulk_key(program, key: str) -> str:
+    return f"insights-remind-many-{program.pk}-{key}"
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(hex=value)
+    except ValueError:
+        return False
+    return True
+
+
+@require_POST
+@staff_page(AUTHORS)
+def remind_many(request: HttpRequest, organization, program) -> HttpResponse:
+    """Remind the people ticked in the at-risk list, or all at risk: first how many, and
+    who, to confirm; then each is asked of the nudges app as a single reminder is."""
+    everyone = request.POST.get("all") == "1"
+    ids = [int(v) for v in request.POST.getlist("enrollment") if v.isdigit()]
+    chosen = selectors.at_risk_chosen(program=program, ids=None if everyone else ids)
+    if not chosen:
+        messages.error(request, _("Tick the people to remind first."))
+        return redirect(_dashboard_url(program) + "#at-risk")
+    key = request.POST.get("key", "")
+    if request.POST.get("confirm") != "1" or not _is_uuid(key):
+        context = {"org": organization, "program": program, "chosen": chosen, "all": everyone,
+                   "key": uuid.uuid4().hex}  # fmt: skip
+        return render(request, "insights/remind_confirm.html", context)
+    done_url = reverse("insights:remind_done", args=[organization.slug, program.slug, key])
+    if not cache.add(_bulk_key(program, key), {}, BULK_RESULT_KEPT):
+        return redirect(done_url)  # sent already (a replay, or a second click): its result
+    done = services.reminders_send(enrollments=chosen)
+    for enrollment in done.planned:
+        audit_record(
+            action=Action.REMINDER, organization=organization, request=request,
+            person=enrollment.user,
+        )  # fmt: skip
+    result = {
+        "planned": [str(e.user) for e in done.planned],
+        "skipped": [(str(e.user), why) for e, why in done.skipped],
+    }
+    cache.set(_bulk_key(program, key), result, BULK_RESULT_KEPT)
+    return redirect(done_url)
+
+
+@require_GET
+@staff_page(AUTHORS)
+def remind_done(request: HttpRequest, organization, program, key: str) -> HttpResponse:
+    """What a reminder to several people did: how many planned, who was skipped and why."""
+    result = cache.get(_bulk_key(program, key)) if _is_uuid(key) else None
+    if result is None:
+        raise Http404
+    context = {"org": organization, "program": program, "result": result}
+    return render(request, "insights/remind_done.html", context)
 
 
 @require_GET

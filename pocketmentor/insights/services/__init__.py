@@ -3,7 +3,7 @@
 - `recording`: appending learning records, and the rollups updated with each one;
 - `figures`: the weekly figures the dashboard reads, and rebuilding the rollups;
 - `backfill`: records for what happened before records were kept;
-- `reminders`: the dashboard's reminder to a participant at risk;
+- `reminders`: the dashboard's reminder to a participant at risk, or to several;
 - `privacy`: a person's records in their data export and erasure;
 - `themes`: the reflection themes per program week (imported from there: the worker's job).
 """
@@ -31,9 +31,11 @@ from pocketmentor.insights.services.recording import (
 )
 from pocketmentor.insights.services.reminders import (
     REMIND_PAUSE,
+    Reminded,
     ReminderRefused,
     remind_refused_message,
     reminder_send,
+    reminders_send,
 )
 
 __all__ = [
@@ -51,8 +53,10 @@ __all__ = [
     "records_backfill",
     "records_erase",
     "records_of",
+    "Reminded",
     "remind_refused_message",
     "reminder_send",
+    "reminders_send",
     "response_recorded",
     "response_sharing",
     "rollups_rebuild",

@@ -1,6 +1,7 @@
 """The dashboard's reminder to a participant at risk."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
@@ -53,3 +54,26 @@ def remind_refused_message(user, error: ReminderRefused | None = None) -> str:
     if error is not None and error.args:
         return str(error.args[0])
     return _("%(name)s got a reminder less than a day ago.") % {"name": user}
+
+
+@dataclass
+class Reminded:
+    """What a reminder to several people did: who gets one, and who not, with why."""
+
+    planned: list = field(default_factory=list)  # the enrollments reminded
+    skipped: list = field(default_factory=list)  # (enrollment, why), in the order asked
+
+
+def reminders_send(*, enrollments) -> Reminded:
+    """Remind each of `enrollments` as `reminder_send` does, one at a time: every nudge rule
+    applies to each (their choices, working hours, the cap, unsubscribing), and a refusal
+    for one leaves the others. A second call within the day plans nothing again."""
+    done = Reminded()
+    for enrollment in enrollments:
+        try:
+            reminder_send(enrollment=enrollment)
+        except ReminderRefused as error:
+            done.skipped.append((enrollment, remind_refused_message(enrollment.user, error)))
+        else:
+            done.planned.append(enrollment)
+    return done

@@ -525,6 +525,21 @@
     paint();
   }
 
+  // "Select all" for a list of check boxes (the at-risk list): shown only with JavaScript;
+  // without it each box is ticked on its own, or the form's "all" button used.
+  for (const all of document.querySelectorAll("input[data-select-all]")) {
+    const boxes = () => [...document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`)]
+      .filter((box) => box.form === all.form);
+    all.hidden = false;
+    all.addEventListener("change", () => { for (const box of boxes()) box.checked = all.checked; });
+    document.addEventListener("change", (event) => {
+      if (event.target === all || !boxes().includes(event.target)) return;
+      const ticked = boxes().filter((box) => box.checked).length;
+      all.checked = ticked > 0 && ticked === boxes().length;
+      all.indeterminate = ticked > 0 && ticked < boxes().length;
+    });
+  }
+
   // Browser tests wait for this before they act: every listener above is attached.
   document.documentElement.dataset.ready = "";
 })();
