@@ -66,7 +66,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         "token": "x", "fmt": "json", "path": "x", "table": "participants",
         "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk, "pk": 1,
         "job_id": upload.pk, "question_id": question.pk, "primary": "0b5d6b", "accent": "f2a541",
-        "key": "0" * 32,
+        "key": "0" * 32, "kind": "quiz",
     }  # fmt: skip
 
 
