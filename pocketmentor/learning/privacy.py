@@ -5,6 +5,7 @@ from collections import Counter
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
+from pocketmentor.learning import selectors
 from pocketmentor.learning.models import (
     Enrollment,
     Feedback,
@@ -256,3 +257,17 @@ registry.label("kind", lambda: dict(Activity.Kind.choices))
 registry.label("audience", lambda: dict(Response.Audience.choices))
 registry.label("reaction", lambda: dict(Reaction.Kind.choices))
 registry.label("rating", lambda: dict(RecallAnswer.Rating.choices))
+
+
+@registry.frame
+def participant_frame(user) -> dict | None:
+    """A participant sees their data under their program's header, like their other pages."""
+    enrollments = selectors.enrollments_of(user=user)
+    if not enrollments:
+        return None
+    enrollment = enrollments[0]
+    return {
+        "frame": "learning/participant.html",
+        "enrollment": enrollment,
+        "program": enrollment.program,
+    }

@@ -25,6 +25,7 @@ Section = Callable[[User, Any], list]  # (person, organization or None) -> rows
 EraseStep = Callable[[User], object]  # harmless when repeated
 Tie = Callable[[User, Any], bool]  # (person, organization) -> also elsewhere?
 TimeZone = Callable[[User], str | None]
+Frame = Callable[[User], dict[str, Any] | None]
 
 sections: dict[str, Section] = {}
 erase_steps: list[EraseStep] = []
@@ -32,6 +33,7 @@ ties: list[Tie] = []
 labels: dict[str, Callable[[], dict[str, str]]] = {}
 staff_roles: set[str] = set()
 time_zones: list[TimeZone] = []
+frames: list[Frame] = []
 
 
 def section(name: str) -> Callable[[Section], Section]:
@@ -68,4 +70,12 @@ def time_zone(function: TimeZone) -> TimeZone:
     """Register where a person's time zone comes from, for their pages and the export."""
     if function not in time_zones:
         time_zones.append(function)
+    return function
+
+
+def frame(function: Frame) -> Frame:
+    """Register the page around a person's own data pages: a template named `frame` that
+    they extend, and what it needs (a participant's program, for its header and colours)."""
+    if function not in frames:
+        frames.append(function)
     return function

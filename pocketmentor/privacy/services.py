@@ -9,6 +9,7 @@ it. See docs/privacy.md.
 """
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -78,6 +79,16 @@ def person_time_zone(user: User, organization: Tenant | None = None) -> str:
         if zone:
             return zone
     return settings.TIME_ZONE
+
+
+def person_frame(user: User) -> dict[str, Any]:
+    """What the person's data pages are shown in: the first registered frame that has one
+    for them (their program's pages), else nothing (the plain page)."""
+    for found in registry.frames:
+        frame = found(user)
+        if frame:
+            return frame
+    return {}
 
 
 def is_staff(data: dict) -> bool:

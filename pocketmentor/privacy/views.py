@@ -79,7 +79,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = privacy.person_data(user=request.user)
     written = sum(1 for r in data["responses"] if r["text"])
     context = {"data": data, "written": written, "staff": privacy.is_staff(data)}
-    return render(request, "privacy/data.html", context)
+    return render(request, "privacy/data.html", context | privacy.person_frame(request.user))
 
 
 @require_GET
@@ -96,7 +96,8 @@ def erase(request: HttpRequest) -> HttpResponse:
     """Confirm, then erase in one POST; the person is signed out and told what happened."""
     if request.method == "GET":
         data = privacy.person_data(user=request.user)
-        return render(request, "privacy/erase_confirm.html", {"staff": privacy.is_staff(data)})
+        context = {"staff": privacy.is_staff(data)} | privacy.person_frame(request.user)
+        return render(request, "privacy/erase_confirm.html", context)
     privacy.person_erase(user=request.user)
     logout(request)
     response = render(request, "privacy/erased.html")

@@ -212,6 +212,27 @@ def test_progress_page_links_to_the_persons_data(ann, program):
     assert 'href="/me/data/"' in page and "Dine data" in page
 
 
+@pytest.mark.parametrize("path", ["/me/data/", "/me/data/erase/"])
+def test_a_participants_data_pages_keep_their_organizations_header(ann, program, path):
+    Organization.objects.filter(pk=program.organization_id).update(primary_color="#7a1f5c")
+    page = signed_in(ann).get(path).content.decode()
+    assert '<span class="brand">Fjordvik kommune</span>' in page
+    assert "7a1f5c" in page  # the organization's colours
+    assert f'href="{week_url(program)}"' in page  # the participant's menu: this week, …
+    assert 'href="/me/data/"' in page and "Dine data" in page  # and in the footer
+
+
+def test_staff_who_take_no_part_see_their_data_on_the_plain_page(admin_user, program):
+    page = signed_in(admin_user).get("/me/data/").content.decode()
+    assert '<span class="brand">Pocketmentor</span>' in page
+    assert week_url(program) not in page
+
+
+def test_the_data_pages_show_no_other_organizations_header(ann, outsider):
+    page = signed_in(outsider).get("/me/data/").content.decode()
+    assert '<span class="brand">Other AS</span>' in page and "Fjordvik" not in page
+
+
 @pytest.mark.parametrize("path", ["/me/data/", "/me/data/export.json", "/me/data/erase/"])
 def test_data_pages_send_strangers_to_sign_in(path):
     response = Client().get(path)
