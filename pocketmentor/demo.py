@@ -116,7 +116,7 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
         ("coach@partner.example", "Jon Vang", Membership.Role.FACILITATOR),
     ]
     for email, name, role in staff:
-        # Until the studio and dashboards exist, the demo's staff work in Django's admin.
+        # The demo's staff may also look around in Django's admin (/admin/).
         user = User.objects.create_user(
             email, name=name, language=language, is_staff=True, is_superuser=True
         )

@@ -120,6 +120,10 @@ def test_demo_command_prints_a_link_for_each_role(capsys):
     assert Program.objects.filter(organization__slug="demo").count() == 1
     again = capsys.readouterr().out
     assert "The demo was seeded in 'en' and is kept; --language nb seeds only an empty" in again
+    User.objects.update(language="nb")  # the admin chose Norwegian in the app
+    call_command("demo", "--no-serve")
+    still = capsys.readouterr().out
+    assert "The demo was seeded in 'en' and is kept; --language nb seeds only an empty" in still
 
 
 @pytest.mark.django_db

@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from pocketmentor.accounts.services import login_link_url
-from pocketmentor.demo import DemoRefused, demo_people, demo_seed
+from pocketmentor.demo import SLUG, DemoRefused, demo_people, demo_seed
+from pocketmentor.orgs.models import Organization
 
 ROLES = {"admin": "Admin (HR)", "facilitator": "Facilitator", "participant": "Participant"}
 
@@ -33,7 +34,8 @@ class Command(BaseCommand):
                 ) from None
             people = demo_people()
         else:
-            seeded = people["admin"].language
+            # The organization's language is the program's: the admin may have chosen another.
+            seeded = Organization.objects.get(slug=SLUG).language
             if seeded != language:
                 self.stdout.write(
                     self.style.WARNING(
