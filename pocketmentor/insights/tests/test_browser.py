@@ -53,7 +53,7 @@ def test_the_dashboard_with_its_chart_and_the_csv_export(
     admin = demo.demo_people()["admin"]
     page = signed_in_page(contexts, live_server, admin, viewport)
     page.goto(live_server.url + "/studio/demo/p/ledelse/")
-    page.get_by_role("link", name="Engasjement").click()
+    page.get_by_role("link", name="Engasjement", exact=True).click()
     expect(page.get_by_role("heading", name="Engasjement", exact=True)).to_be_visible()
     chart = page.get_by_role("img", name="Ukentlig aktiv engasjementsgrad")
     expect(chart).to_be_visible()
