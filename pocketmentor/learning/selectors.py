@@ -501,6 +501,15 @@ class RecallItem:
     card: RecallCard
     question: RecallQuestion
     done: bool  # answered this week
+    # The week a key point answered this week comes back in opens no sooner than next week:
+    # FSRS may give a due date earlier than that (even one already past).
+    next_week_opens: dt.datetime | None = None
+
+    @property
+    def comes_back(self) -> dt.datetime:
+        if self.next_week_opens is None:
+            return self.card.due
+        return max(self.card.due, self.next_week_opens)
 
     @property
     def remembered(self) -> bool:
@@ -539,9 +548,12 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
         )
         .order_by("question__unit__number", "question__position", "question_id")[:RECALL_SHOWN]
     )
-    opened = enrollment.program.opens_at(enrollment.program.week_at(now))
+    week = enrollment.program.week_at(now)
+    opened, next_opens = enrollment.program.opens_at(week), enrollment.program.opens_at(week + 1)
     return [
-        RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened)
+        RecallItem(
+            c, c.question, c.last_review is not None and c.last_review >= opened, next_opens
+        )
         for c in cards
     ]
 

@@ -218,6 +218,19 @@ def test_this_week_asks_due_points_at_the_top_and_a_rating_press_answers(
     assert "Du husket det." in page  # the kept page was rendered afresh, in Norwegian
 
 
+def test_an_answered_point_says_it_comes_back_no_sooner_than_next_week(
+    ann, enrollment, unit1, point
+):
+    """FSRS gives Good on a first recall two days (13 March); the point is asked again in the
+    week that opens on Monday 16 March, and that is the date the page gives."""
+    start(enrollment, unit1)
+    recall_answer(enrollment=enrollment, question=point, key=uuid.uuid4(), rating=Rating.GOOD)
+    assert RecallCard.objects.get(question=point).due.astimezone(OSLO).day == 13
+    page = signed_in(ann).get(week_url(enrollment.program)).content.decode()
+    assert "Det kommer tilbake rundt 16. mars 2026." in page
+    assert "13. mars" not in page
+
+
 def test_a_recall_from_the_outbox_gets_its_section_back(ann, enrollment, unit1, quiz_point):
     start(enrollment, unit1)
     wrong = quiz_point.activity.options.get(is_correct=False)
