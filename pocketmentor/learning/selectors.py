@@ -551,9 +551,7 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
     week = enrollment.program.week_at(now)
     opened, next_opens = enrollment.program.opens_at(week), enrollment.program.opens_at(week + 1)
     return [
-        RecallItem(
-            c, c.question, c.last_review is not None and c.last_review >= opened, next_opens
-        )
+        RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened, next_opens)
         for c in cards
     ]
 
