@@ -307,6 +307,7 @@ def _records(program, language, rng, now) -> None:
     shared with the facilitators or a group (which the facilitators see).
     """
     from pocketmentor.insights.services import records_backfill, rollups_rebuild
+    from pocketmentor.insights.services.themes import themes_refresh
 
     facilitator = program.organization.memberships.get(role=Membership.Role.FACILITATOR).user
     first: dict[tuple[int, int], dt.datetime] = {}
@@ -344,6 +345,7 @@ def _records(program, language, rng, now) -> None:
             visits.append((enrollment, units[week], opened, read))
     records_backfill(program=program, visits=visits)
     rollups_rebuild(program=program)
+    themes_refresh(program=program, now=now)  # the worker keeps them current from here on
     _sign_ins(program, visits, rng, now)
 
 
