@@ -135,6 +135,9 @@ def test_poll_shares_show_from_five_answers_on_the_phone_and_the_dashboard(
     expect(card.get_by_text(words["from"])).to_have_count(0)
     expect(card.locator("ul.bars li")).to_have_count(5)
     expect(card.locator("ul.bars li").nth(3)).to_contain_text("60")
+    # The scale's ends are named as on the phone.
+    expect(card.locator("ul.bars li").first).to_contain_text("1 (Rarely)")
+    expect(card.locator("ul.bars li").last).to_contain_text("5 (Always)")
     board.screenshot(path=artifact(f"poll-five-{language}-dashboard.png"), full_page=True)
     for context in (phone, staff, phone5):
         context.close()
