@@ -57,6 +57,13 @@ def worker_process(
     )
 
 
+def wait_with_cpu(process: subprocess.Popen) -> tuple[int, float]:
+    """Wait for a process: its exit code and the CPU seconds (user and system) it used."""
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime
+
+
 def seed(participants: int, *, slug: str = "fanout"):
     """A live program whose week 1 opened a minute ago, with messages allowed at any hour."""
     now = timezone.now()
@@ -110,7 +117,7 @@ def stop_sink(sink: subprocess.Popen) -> tuple[int, int]:
     sink.send_signal(signal.SIGTERM)
     arrived = int(sink.stdout.readline() or 0)
     copies = int(sink.stdout.readline() or 0)
-    sink.wait(30)
+    _code, sink.cpu_seconds = wait_with_cpu(sink)
     return arrived, copies
 
 
@@ -151,8 +158,13 @@ def release_fanout(
             )  # fmt: skip
             for n in range(workers)
         ]
-        codes = [process.wait() for process in processes]
+        codes, cpu = [], 0.0
+        for process in processes:
+            code, seconds = wait_with_cpu(process)
+            codes.append(code)
+            cpu += seconds
         send_seconds = time.perf_counter() - started
+        load = os.getloadavg()[0]
         arrived, _copies = stop_sink(sink)
         log.seek(0)
         output = log.read()
@@ -165,6 +177,10 @@ def release_fanout(
         ("fanout.release.plan_seconds", round(plan_seconds, 1), "s"),
         ("fanout.release.seconds", round(send_seconds, 1), "s"),
         ("fanout.release.messages_per_second", round(participants / send_seconds), "messages/s"),
+        ("fanout.release.worker_cpu_seconds", round(cpu, 1), "s"),
+        ("fanout.release.worker_cpu_ms_per_message", round(1000 * cpu / participants, 2), "ms"),
+        ("fanout.release.sink_cpu_seconds", round(sink.cpu_seconds, 1), "s"),
+        ("fanout.release.loadavg", round(load, 1), "load"),
     ]
 
 

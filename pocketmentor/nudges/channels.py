@@ -26,6 +26,10 @@ from pocketmentor.nudges.preferences import unsubscribe_url
 PUSH_TTL = 60 * 60 * 24  # seconds a push service keeps a message for a phone that is off
 
 
+# How a connection kept open between messages ends when the server closed it meanwhile.
+DROPPED = (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 class Retry(Exception):
     """The message did not go out now; it may later."""
 
@@ -50,12 +54,24 @@ def topic(nudge: Nudge) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 
+class BuiltOnceEmail(EmailMultiAlternatives):
+    """An e-mail whose MIME message is built once: checked before the server is asked, then
+    sent as built (Django's backend asks for it again)."""
+
+    _built = None
+
+    def message(self, *args, **kwargs):
+        if self._built is None:
+            self._built = super().message(*args, **kwargs)
+        return self._built
+
+
 def email_for(nudge: Nudge, message: Message) -> EmailMultiAlternatives:
     unsubscribe = f"<{unsubscribe_url(nudge.person)}>"
     if settings.NUDGES_UNSUBSCRIBE_EMAIL:
         address = settings.NUDGES_UNSUBSCRIBE_EMAIL
         unsubscribe = f"<mailto:{address}?subject=unsubscribe%20{nudge.person.pk}>, {unsubscribe}"
-    email = EmailMultiAlternatives(
+    email = BuiltOnceEmail(
         subject=message.subject,
         body=message.text,
         to=[nudge.person.email],
@@ -73,7 +89,8 @@ def email_for(nudge: Nudge, message: Message) -> EmailMultiAlternatives:
 
 
 class EmailChannel:
-    """One SMTP connection for a batch, opened when the first message goes."""
+    """One SMTP connection for a batch, opened when the first message goes and kept open for
+    the rest; a connection the server dropped is opened again once for the message at hand."""
 
     def __init__(self):
         self.connection = None
@@ -90,28 +107,34 @@ class EmailChannel:
             raise Refused(f"The message cannot be built: {error}") from error
         if self.broken:
             raise Retry(self.broken)
+        for attempt in (1, 2):
+            self._open()
+            try:
+                self.connection.send_messages([email])
+            except smtplib.SMTPRecipientsRefused as error:
+                codes = [code for code, _ in error.recipients.values()]
+                raise (Refused if all(code >= 500 for code in codes) else Retry)(
+                    _describe(error)
+                ) from error
+            except smtplib.SMTPResponseException as error:
+                if isinstance(error, smtplib.SMTPSenderRefused) or error.smtp_code < 500:
+                    raise Retry(_describe(error)) from error
+                raise Refused(_describe(error)) from error
+            except (OSError, smtplib.SMTPException) as error:
+                self._drop()
+                if attempt == 1 and isinstance(error, DROPPED):
+                    continue  # the server closed a connection kept open: once more, anew
+                self.broken = _describe(error)
+                raise Retry(self.broken) from error
+            return
+
+    def _open(self) -> None:
         try:
             if self.connection is None:
                 self.connection = get_connection(
                     fail_silently=False, timeout=settings.NUDGES_SMTP_TIMEOUT
                 )
                 self.connection.open()  # kept open: send_messages then leaves it so
-        except (OSError, smtplib.SMTPException) as error:
-            self._drop()
-            self.broken = _describe(error)
-            raise Retry(self.broken) from error
-        email.connection = self.connection
-        try:
-            email.send()
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _ in error.recipients.values()]
-            raise (Refused if all(code >= 500 for code in codes) else Retry)(
-                _describe(error)
-            ) from error
-        except smtplib.SMTPResponseException as error:
-            if isinstance(error, smtplib.SMTPSenderRefused) or error.smtp_code < 500:
-                raise Retry(_describe(error)) from error
-            raise Refused(_describe(error)) from error
         except (OSError, smtplib.SMTPException) as error:
             self._drop()
             self.broken = _describe(error)

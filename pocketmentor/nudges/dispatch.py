@@ -325,17 +325,16 @@ class _Batch:
             where = {"person_id": nudge.person_id, "enabled": True}
             if nudge.kind == Kind.REMINDER:
                 where["reminders"] = True
-            extra = "(last_message_at IS NULL OR last_message_at <= %s)" if gap else ""
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    # A slot lost in a database crash only lets the next message come sooner:
-                    # no need to wait for the disk, unlike the record that a message went.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET LOCAL synchronous_commit = off")
-                taken = sql.update(
-                    Preference, where, {"last_message_at": now},
-                    extra=extra, params=[now - gap] if gap else [],
-                )  # fmt: skip
+            conditions = ["(last_message_at IS NULL OR last_message_at <= %s)"] if gap else []
+            if connection.vendor == "postgresql":
+                # A slot lost in a database crash only lets the next message come sooner: no
+                # need to wait for the disk, unlike the record that a message went. Said in
+                # the statement itself (its own transaction), so the slot costs one round trip.
+                conditions.append("set_config('synchronous_commit', 'off', true) <> ''")
+            taken = sql.update(
+                Preference, where, {"last_message_at": now},
+                extra=" AND ".join(conditions), params=[now - gap] if gap else [],
+            )  # fmt: skip
             if taken:
                 return None
             pref = Preference.objects.filter(person_id=nudge.person_id).first()

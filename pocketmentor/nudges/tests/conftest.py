@@ -36,7 +36,9 @@ def at(moment: dt.datetime):
 class Inbox:
     """An SMTP server's mailbox. `replies` answers the next DATA commands (451, 250 …);
     `hold` keeps the reply to the n-th message back until `release` is set; `delay` (seconds)
-    makes every reply slow."""
+    makes every reply slow; `drop_after` closes the connection once it has taken that many
+    messages, as a server that limits messages per connection does. `connections`: the client
+    ends (address, port) that sent messages."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
@@ -48,6 +50,8 @@ class Inbox:
         self.received = 0
         self.attempts: list[email.message.EmailMessage] = []  # accepted or not
         self.lock = threading.Lock()
+        self.drop_after: int | None = None
+        self.connections: set = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -56,6 +60,10 @@ class Inbox:
             number = self.received
             reply = self.replies.pop(0) if self.replies else "250 OK"
             self.attempts.append(message)
+            self.connections.add(session.peer)
+            drop = self.drop_after is not None and number == self.drop_after
+        if drop:  # closed just after this reply
+            asyncio.get_running_loop().call_soon(server.transport.close)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.hold is not None and number == self.hold:

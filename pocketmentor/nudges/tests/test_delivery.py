@@ -144,6 +144,28 @@ def test_a_server_that_is_down_loses_nothing(ann, bob, program, inbox, worker, s
     ]
 
 
+def test_a_batch_goes_over_one_smtp_connection(ann, bob, program, inbox, worker):
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()
+    assert len(inbox.messages) == 2
+    assert len(inbox.connections) == 1
+
+
+def test_a_connection_the_server_closed_mid_batch_is_opened_again_and_nothing_is_lost(
+    ann, bob, program, inbox, worker
+):
+    inbox.drop_after = 1  # the server closes the connection after the first message
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "ann@fjordvik.example",
+        "bob@fjordvik.example",
+    ]
+    assert len(inbox.connections) == 2
+    assert set(Nudge.objects.values_list("state", "attempts")) == {("sent", 0)}
+    assert not Delivery.objects.exists()
+
+
 def test_a_refused_recipient_fails_for_good_with_the_reason(ann, program, inbox, worker):
     inbox.replies = ["550 5.1.1 No such mailbox"]
     with at(local(2026, 3, 23, 7, 30, 5)):
