@@ -362,6 +362,8 @@ if OIDC_ENABLED:
 
 LANGUAGES = [("en", _("English")), ("nb", _("Norwegian bokmål"))]
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "nb", [code for code, name in LANGUAGES])
+# Short dates in English are year first (formats/en/formats.py): 11/02/2026 is ambiguous.
+FORMAT_MODULE_PATH = ["pocketmentor.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Oslo")
 USE_I18N = True

@@ -242,7 +242,7 @@ def test_going_live_in_english(facilitator, draft, ann, bob):
     page = signed_in(facilitator).get(f"{BASE}go-live/").content.decode()
     assert "Ready: will be published" in page and "Not ready: no cards, no activities" in page
     assert "Go live and publish 1 week" in page
-    assert "goes to these 2 people Monday 03/16/2026 at 07:30" in page
+    assert "goes to these 2 people Monday 2026-03-16 at 07:30" in page
 
 
 def test_a_live_programs_page_says_it_is_live_and_names_the_next_message(author, program, ann):
