@@ -138,11 +138,54 @@ def cards_target(unit, language: str) -> Target:
     )
 
 
-def activity_target(activity, unit, language: str) -> Target:
+CHOICE = "choice"
+SCORE_RIGHT = {"scaled": 1.0, "raw": 1, "min": 0, "max": 1}
+SCORE_WRONG = {"scaled": 0.0, "raw": 0, "min": 0, "max": 1}
+# A self-rated recall's choices, FSRS's names as ids, described in both languages.
+RATINGS = {
+    "again": {"en": "I did not remember", "nb": "Jeg husket det ikke"},
+    "hard": {"en": "With difficulty", "nb": "Med nød og neppe"},
+    "good": {"en": "I remembered", "nb": "Jeg husket det"},
+    "easy": {"en": "Easily", "nb": "Lett"},
+}
+
+
+def interaction(activity, options, language: str) -> dict:
+    """A quiz's or poll's xAPI interaction: a choice among its options (their ids), or among
+    the points of a scale; a quiz with its right answer as the correct response pattern."""
+    if activity.is_scale:
+        low, high = activity.scale[0], activity.scale[-1]
+        ends = {low: activity.scale_low, high: activity.scale_high}
+        choices = [
+            {
+                "id": str(n),
+                "description": {language: f"{n} {ends[n]}".strip()[:200] if n in ends else str(n)},
+            }
+            for n in activity.scale
+        ]
+        return {"interactionType": CHOICE, "choices": choices}
+    definition: dict = {
+        "interactionType": CHOICE,
+        "choices": [
+            {"id": str(o.pk), "description": _name(o.text or str(o.pk), language)} for o in options
+        ],
+    }
+    if activity.kind == "quiz":
+        right = sorted(o.pk for o in options if o.is_correct)
+        definition["correctResponsesPattern"] = [SEPARATOR.join(map(str, right))]
+    return definition
+
+
+def activity_target(activity, unit, language: str, options=None) -> Target:
+    """An activity; with `options` (a list, empty for a scale), a quiz or poll answered
+    carries its interaction."""
     kind = activity.kind
+    definition: dict = {"type": PERFORMANCE if kind == "task" else QUESTION}
+    if options is not None and kind in ("quiz", "poll"):
+        definition |= interaction(activity, options, language)
     return Target(
         activity_iri(activity.pk),
-        {"type": PERFORMANCE if kind == "task" else QUESTION},
+        definition,
         unit_id=unit.pk,
         activity_id=activity.pk,
         kind=kind,
@@ -150,9 +193,15 @@ def activity_target(activity, unit, language: str) -> Target:
     )
 
 
-def recall_target(question, unit, language: str) -> Target:
-    """A recall of a key point; the repetition goes in the statement's context extensions."""
+def recall_target(question, unit, language: str, options=None) -> Target:
+    """A recall of a key point; the repetition goes in the statement's context extensions.
+    A quiz reused is a choice among its `options`; else among the self-ratings."""
     definition = {"type": QUESTION, "name": _name(question.question_text, language)}
+    if options is not None and question.activity_id is not None:
+        definition |= interaction(question.activity, options, language)
+    elif question.activity_id is None:
+        choices = [{"id": word, "description": dict(text)} for word, text in RATINGS.items()]
+        definition |= {"interactionType": CHOICE, "choices": choices}
     return Target(
         recall_iri(question.pk),
         definition,

@@ -2,7 +2,9 @@
 
 It covers what the specification requires of the statements Pocketmentor writes (Data,
 section 2.4): required properties, no unknown ones, identifiers (UUID, IRI, mailto:, SHA-1),
-language maps, ISO 8601 timestamps and durations, result and context shapes. The tests run
+language maps, ISO 8601 timestamps and durations, result and context shapes, score bounds,
+interaction activities (type, components, correct responses) and a choice's response as
+ids of the choices the statement defines (`id[,]id`). The tests run
 it over every stored statement; `problems` returns what is wrong, empty when valid.
 """
 
@@ -33,6 +35,21 @@ DURATION = re.compile(
     r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 )
 VERSION = re.compile(r"^1\.0(\.\d+)?$")
+# Interaction activities (Data, 2.4.4.1.1): which component lists each type may carry.
+INTERACTIONS = {
+    "true-false": set(),
+    "choice": {"choices"},
+    "fill-in": set(),
+    "long-fill-in": set(),
+    "matching": {"source", "target"},
+    "performance": {"steps"},
+    "sequencing": {"choices"},
+    "likert": {"scale"},
+    "numeric": set(),
+    "other": set(),
+}
+COMPONENTS = {"choices", "scale", "source", "target", "steps"}
+RESPONSE_SEPARATOR = "[,]"
 SHA1 = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -75,6 +92,7 @@ def problems(statement) -> list[str]:
         _object(statement["object"], found)
     if "result" in statement:
         _result(statement["result"], found)
+        _response_defined(statement, found)
     if "context" in statement:
         _context(statement["context"], statement.get("object", {}), found)
     for name in ("timestamp", "stored"):
@@ -87,6 +105,21 @@ def problems(statement) -> list[str]:
     ):
         found.append("version is not 1.0.x")
     return found
+
+
+def _response_defined(statement: dict, found: list) -> None:
+    """A choice interaction's response names choices its object defines."""
+    result, object_ = statement["result"], statement.get("object")
+    if not (isinstance(result, dict) and isinstance(object_, dict)):
+        return
+    definition = object_.get("definition")
+    response = result.get("response")
+    if (
+        isinstance(definition, dict)
+        and definition.get("interactionType") == "choice"
+        and isinstance(response, str)
+    ):
+        _choice_response(response, definition, "result response", found)
 
 
 def _keys(value: dict, allowed: set, where: str, found: list) -> None:
@@ -194,6 +227,66 @@ def _activity(value, where: str, found: list) -> None:
         found.append(f"{where} definition moreInfo is not an IRL")
     if "extensions" in definition:
         _extensions(definition["extensions"], f"{where} definition extensions", found)
+    _interaction(definition, f"{where} definition", found)
+
+
+def _interaction(definition: dict, where: str, found: list) -> None:
+    """An interaction's type, its components (an array of id and description, ids unique,
+    only those its type allows) and its correct responses pattern (an array of strings; for a
+    choice, ids of its choices separated by [,])."""
+    kind = definition.get("interactionType")
+    present = COMPONENTS & set(definition)
+    if kind is None:
+        if present or "correctResponsesPattern" in definition:
+            found.append(f"{where} has interaction components without an interactionType")
+        return
+    if kind not in INTERACTIONS:
+        found.append(f"{where} interactionType {kind!r} is unknown")
+        return
+    for name in present - INTERACTIONS[kind]:
+        found.append(f"{where} {name} is not a component of a {kind} interaction")
+    for name in present:
+        items = definition[name]
+        if not isinstance(items, list):
+            found.append(f"{where} {name} is not an array")
+            continue
+        ids = []
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                found.append(f"{where} {name} has a component without a string id")
+                continue
+            _keys(item, {"id", "description"}, f"{where} {name} component", found)
+            if not item["id"] or any(c.isspace() for c in item["id"]):
+                found.append(f"{where} {name} id {item['id']!r} is empty or has white space")
+            if "description" in item:
+                _language_map(item["description"], f"{where} {name} description", found)
+            ids.append(item["id"])
+        if len(ids) != len(set(ids)):
+            found.append(f"{where} {name} ids are not unique")
+    pattern = definition.get("correctResponsesPattern")
+    if pattern is not None:
+        if not isinstance(pattern, list) or not all(isinstance(p, str) for p in pattern):
+            found.append(f"{where} correctResponsesPattern is not an array of strings")
+        elif kind == "choice":
+            for p in pattern:
+                _choice_response(p, definition, f"{where} correctResponsesPattern", found)
+
+
+def _choice_ids(definition: dict) -> set:
+    choices = definition.get("choices")
+    if not isinstance(choices, list):
+        return set()
+    return {c.get("id") for c in choices if isinstance(c, dict)}
+
+
+def _choice_response(value: str, definition: dict, where: str, found: list) -> None:
+    """A choice response: ids of the defined choices, separated by [,] (none: empty)."""
+    if value == "":
+        return
+    known = _choice_ids(definition)
+    for part in value.split(RESPONSE_SEPARATOR):
+        if part not in known:
+            found.append(f"{where} {part!r} is not one of the defined choices")
 
 
 def _object(value, found: list) -> None:

@@ -10,7 +10,12 @@ from pocketmentor.insights import records, rollups
 from pocketmentor.insights.models import (
     LearningRecord,
 )
-from pocketmentor.insights.services.recording import answer_result, new_record, recall_result
+from pocketmentor.insights.services.recording import (
+    answer_result,
+    new_record,
+    options_of,
+    recall_result,
+)
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, RecallAnswer, Response
 from pocketmentor.programs.models import Activity, Program, RecallQuestion
 
@@ -89,8 +94,9 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         verb = records.COMPLETED if activity.kind == Activity.Kind.TASK else records.ANSWERED
         if (enrollment_id, activity_id, verb.iri) in have:
             continue
-        target = records.activity_target(activity, activity.unit, language)
-        result = answer_result(activity, value=value, option_ids=chosen[pk])
+        options = options_of(activity)
+        target = records.activity_target(activity, activity.unit, language, options)
+        result = answer_result(activity, value=value, option_ids=chosen[pk], options=options)
         add(verb, enrollment, target, created_at, result=result)
         if audiences := [a for a, on in zip(Response.Audience.values, flags, strict=True) if on]:
             audience = {records.extension("audience"): audiences}
@@ -108,13 +114,18 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         .order_by()
     )
     questions = {
-        q.pk: q for q in RecallQuestion.objects.filter(unit__program=program).select_related("unit")
+        q.pk: q
+        for q in RecallQuestion.objects.filter(unit__program=program)
+        .select_related("unit", "activity")
+        .prefetch_related("activity__options")
     }
     for answer in RecallAnswer.objects.filter(question__unit__program=program).order_by(
         "created_at", "pk"
     ):
         question, enrollment = questions[answer.question_id], enrollments[answer.enrollment_id]
-        target = records.recall_target(question, question.unit, language)
+        quiz = question.activity
+        options = list(quiz.options.all()) if quiz is not None else None
+        target = records.recall_target(question, question.unit, language, options)
         if (enrollment.pk, target.iri, answer.created_at) in recalled:
             continue
         add(records.ANSWERED, enrollment, target, answer.created_at,

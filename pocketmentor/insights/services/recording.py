@@ -61,13 +61,31 @@ def record_append(
 # Hooks: one call each from the places where learners act ------------------------------------
 
 
-def answer_result(activity: Activity, *, value: int | None, option_ids: Iterable) -> dict:
-    """What an answer says in a statement: never the text written, only choices and values."""
+def options_of(activity: Activity) -> list | None:
+    """The options a quiz's or poll's interaction lists (none for a scale); None otherwise."""
+    if activity.kind == Activity.Kind.QUIZ or (
+        activity.kind == Activity.Kind.POLL and not activity.is_scale
+    ):
+        return list(activity.options.all())
+    return [] if activity.kind == Activity.Kind.POLL else None
+
+
+def answer_result(
+    activity: Activity, *, value: int | None, option_ids: Iterable, options: list | None = None
+) -> dict:
+    """What an answer says in a statement: never the text written, only choices and values;
+    a quiz's score is 1 of 1 when right, else 0."""
     result: dict = {"completion": True}
     chosen = sorted(int(i) for i in option_ids)
     if activity.kind == Activity.Kind.QUIZ:
-        right = sorted(o.pk for o in activity.options.all() if o.is_correct)
-        result |= {"success": chosen == right, "response": records.SEPARATOR.join(map(str, chosen))}
+        listed = list(activity.options.all()) if options is None else options
+        right = sorted(o.pk for o in listed if o.is_correct)
+        success = chosen == right
+        result |= {
+            "success": success,
+            "response": records.SEPARATOR.join(map(str, chosen)),
+            "score": dict(records.SCORE_RIGHT if success else records.SCORE_WRONG),
+        }
     elif activity.kind == Activity.Kind.POLL:
         if activity.is_scale and value is not None:
             result["response"] = str(value)
@@ -81,8 +99,9 @@ def response_recorded(*, response: Response, option_ids: Iterable = ()) -> None:
     activity, enrollment = response.activity, response.enrollment
     verb = records.COMPLETED if activity.kind == Activity.Kind.TASK else records.ANSWERED
     language = enrollment.program.language
-    target = records.activity_target(activity, activity.unit, language)
-    result = answer_result(activity, value=response.value, option_ids=option_ids)
+    options = options_of(activity)
+    target = records.activity_target(activity, activity.unit, language, options)
+    result = answer_result(activity, value=response.value, option_ids=option_ids, options=options)
     record_append(verb=verb, enrollment=enrollment, target=target, result=result)
     if response.audiences:
         _shared(response, response.audiences)
@@ -96,6 +115,7 @@ def recall_result(answer: RecallAnswer, *, is_quiz: bool) -> dict:
     result: dict = {"completion": True, "success": answer.remembered}
     if is_quiz:
         result["response"] = records.SEPARATOR.join(map(str, sorted(answer.options)))
+        result["score"] = dict(records.SCORE_RIGHT if answer.remembered else records.SCORE_WRONG)
     else:
         result["response"] = RATING_WORDS[answer.rating]
     return result
@@ -104,7 +124,9 @@ def recall_result(answer: RecallAnswer, *, is_quiz: bool) -> dict:
 def recall_answered(*, answer: RecallAnswer) -> None:
     """A participant recalled a key point: answered, with which recall of it this was."""
     question, enrollment = answer.question, answer.enrollment
-    target = records.recall_target(question, question.unit, enrollment.program.language)
+    quiz = question.activity
+    options = list(quiz.options.all()) if quiz is not None else None
+    target = records.recall_target(question, question.unit, enrollment.program.language, options)
     record_append(
         verb=records.ANSWERED,
         enrollment=enrollment,

@@ -57,7 +57,17 @@ def test_a_recall_is_an_answered_statement_that_says_which_repetition_it_is(
     ]
     assert statements[0]["object"]["definition"]["name"] == {"nb": "The point of week 1?"}
     quiz = LearningRecord.objects.get(object=records.recall_iri(quiz_point.pk)).statement
-    assert quiz["result"] == {"completion": True, "success": True, "response": str(right.pk)}
+    assert quiz["result"] == {
+        "completion": True,
+        "success": True,
+        "response": str(right.pk),
+        "score": {"scaled": 1.0, "raw": 1, "min": 0, "max": 1},
+    }
+    assert quiz["object"]["definition"]["interactionType"] == "choice"
+    assert quiz["object"]["definition"]["correctResponsesPattern"] == [str(right.pk)]
+    rated = statements[0]["object"]["definition"]
+    assert [c["id"] for c in rated["choices"]] == ["again", "hard", "good", "easy"]
+    assert rated["choices"][1]["description"] == {"en": "With difficulty", "nb": "Med nød og neppe"}
     assert quiz["context"]["contextActivities"]["parent"][0]["id"] == records.unit_iri(
         point.unit_id
     )

@@ -58,9 +58,10 @@ def test_each_answer_is_one_statement_with_its_result(ann, program):
     assert results == [
         {"completion": True},
         {"completion": True},
-        {"completion": True, "success": True, "response": str(right.pk)},
+        {"completion": True, "success": True, "response": str(right.pk),
+         "score": {"scaled": 1.0, "raw": 1, "min": 0, "max": 1}},
         {"completion": True, "response": "4"},
-    ]
+    ]  # fmt: skip
     statement = LearningRecord.objects.first().statement
     assert statement["actor"] == {
         "objectType": "Agent",
