@@ -168,7 +168,7 @@ def find(texts: Sequence[Text], language: str, *, min_people: int = MIN_PEOPLE) 
                 seed, size = term, n
         if size < min_people:
             break
-        members = by_term[seed] & free
+        members = by_term[seed] & free  # a new set: it grows below
         # The theme's words: terms that occur mostly inside it, at least twice
         inside = Counter(term for tid in members for term in terms[tid] if term != seed)
         words = [
@@ -176,9 +176,7 @@ def find(texts: Sequence[Text], language: str, *, min_people: int = MIN_PEOPLE) 
         ]
         # Texts outside with one of the theme's words join it, when that word is typical
         strong = {w for w in words if inside[w] / len(by_term[w]) >= 0.6}
-        for tid in sorted(free - members):
-            if len(terms[tid] & strong) >= 1:
-                members = members | {tid}
+        members |= {tid for tid in free - members if terms[tid] & strong}
         free -= members
         label = [seed, *words[: LABEL_WORDS - 1]]
         ranked = sorted(members, key=lambda i: (-len(terms[i] & set(label)), i))
