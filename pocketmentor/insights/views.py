@@ -62,6 +62,7 @@ def _figures(request: HttpRequest, organization, program) -> dict:
         "funnels": selectors.funnels(program=program, weeks=points),
         "polls": selectors.polls(program=program, weeks=len(points)),
         "retention": selectors.retention(program=program),
+        **_themes(program),
         "week_numbers": weeks,
         "tally_kinds": WeekTally.What.choices,
         "tally_rows": _tally_rows(program, weeks),

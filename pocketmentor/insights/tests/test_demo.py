@@ -73,7 +73,7 @@ def test_the_demo_has_five_weeks_of_recall_scheduled_by_fsrs_and_shows_retention
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["nb", "en"])
-def test_the_demo_brief_and_feed_show_reflection_themes(language):
+def test_the_demo_dashboard_brief_and_feed_show_reflection_themes(language):
     org = demo.demo_seed(language=language)
     program = Program.objects.get(organization=org)
     week, found = selectors.themes(program=program)
@@ -81,6 +81,6 @@ def test_the_demo_brief_and_feed_show_reflection_themes(language):
     facilitator = signed_in(demo.demo_people()["facilitator"])
     facilitator.post("/language/", {"language": language})
     heading = {"nb": "Hva deltakerne skriver om", "en": "What participants write about"}
-    for path in ("insights/brief/", "shared/"):
+    for path in ("insights/", "insights/brief/", "shared/"):
         page = facilitator.get(f"/studio/{org.slug}/p/{program.slug}/{path}").content.decode()
         assert heading[language] in page and f"<strong>{' · '.join(found[0].words)}" in page

@@ -1,5 +1,5 @@
-"""Reflection themes above the facilitators' feed and in the seminar brief, in Chromium on a
-phone, in Norwegian and English, axe clean."""
+"""Reflection themes above the facilitators' feed, on the dashboard and in the seminar brief,
+in Chromium on a phone, in Norwegian and English, axe clean."""
 
 import pytest
 from playwright.sync_api import expect
@@ -46,7 +46,11 @@ def cohort(transactional_db):
 def test_the_feed_and_the_brief_show_the_themes(browser, live_server, cohort, language):
     words = WORDS[language]
     context, page = signed_in_page(browser, live_server, cohort, language=language, viewport=PHONE)
-    for name, path in [("feed", "shared/"), ("brief", "insights/brief/")]:
+    for name, path in [
+        ("feed", "shared/"),
+        ("dashboard", "insights/"),
+        ("brief", "insights/brief/"),
+    ]:
         page.goto(f"{live_server.url}/studio/fjordvik/p/lead/{path}")
         axe_clean(page)
         themes = page.locator("section.themes")

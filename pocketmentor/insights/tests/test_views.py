@@ -197,8 +197,8 @@ def test_the_dashboard_runs_the_same_queries_whatever_the_size(
 
 # session, user, membership and program (the staff page), figure state, weekly figures,
 # departments, groups (3), funnels, polls (3), tallies, people at risk (2), the workers'
-# last round (the admin's warning when messages are not going out)
-QUERIES = 18  # the session with its person is one of them; the key points to recall (none)
+# last round (the admin's warning when messages are not going out), the reflection themes
+QUERIES = 19  # the session with its person is one of them; the key points to recall (none)
 LONG_AGO = dt.datetime.combine(START, dt.time(12), tzinfo=OSLO) - dt.timedelta(days=30)
 
 
