@@ -1,6 +1,6 @@
 """Raw SQL helpers: the one place for statements the ORM cannot say or pays too much for.
 
-Both build their statement from a model's own field and table names (never from input) and
+Each builds its statement from a model's own field and table names (never from input) and
 pass every value as a parameter, prepared by the field as the ORM would prepare it. The SQL
 is the same on SQLite and PostgreSQL.
 """
@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 
@@ -90,3 +90,45 @@ def update(
     with connection.cursor() as cursor:
         cursor.execute(sql, arguments)
         return cursor.rowcount
+
+
+def insert_new(model: type[Model], rows: Iterable[Mapping[str, Any]], *, batch: int = 2000) -> None:
+    """INSERT … ON CONFLICT DO NOTHING for many rows: those whose unique fields are taken are
+    left out, as `bulk_create(ignore_conflicts=True)` does, without building a model instance
+    and compiling a statement for each row.
+
+    Each row names its columns by attribute (`person_id`); the others get the field's default
+    (a callable default is called for each row).
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its proxy, for each value
+    constant = {
+        f.attname: f.get_db_prep_save(f.get_default(), db)
+        for f in fields
+        if not callable(f.default)
+    }
+
+    def prepared(row: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for f in fields:
+            if f.attname in row:
+                values.append(f.get_db_prep_save(row[f.attname], db))
+            elif f.attname in constant:
+                values.append(constant[f.attname])
+            else:
+                values.append(f.get_db_prep_save(f.get_default(), db))
+        return values
+
+    chunk: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            chunk.append(prepared(row))
+            if len(chunk) >= batch:
+                cursor.executemany(sql, chunk)
+                chunk = []
+        if chunk:
+            cursor.executemany(sql, chunk)
