@@ -1,7 +1,7 @@
 """Raw SQL helpers: the one place for statements the ORM cannot say or pays too much for.
 
 Each builds its statement from a model's own field and table names (never from input) and
-pass every value as a parameter, prepared by the field as the ORM would prepare it. The SQL
+passes every value as a parameter, prepared by the field as the ORM would prepare it. The SQL
 is the same on SQLite and PostgreSQL.
 """
 
