@@ -1,9 +1,11 @@
-"""Chromium for the browser tests: where it is, how it starts, a phone's size."""
+"""Chromium for the browser tests: where it is, how it starts, a phone's size, axe."""
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from django.test import Client
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -11,6 +13,9 @@ FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Every wait of a browser test ends: 15 s is far past a page on a busy two-core machine.
 WAIT_MS = 15_000
 # The choice a participant makes with "Show everything on one page" (app.js).
@@ -63,6 +68,40 @@ def evaluate_within(page, promise: str, *args):
         f"setTimeout(() => fail(new Error('no answer within {WAIT_MS} ms')), {WAIT_MS}))])"
     )
     return page.evaluate(race, list(args))
+
+
+def signed_in_page(browser, live_server, user, *, language: str, viewport=LAPTOP, **options):
+    """A new context and page of `user`, signed in, reading `language` (their choice too)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    # axe is evaluated in the page; the page's Content-Security-Policy would refuse it.
+    context = browser.new_context(viewport=viewport, locale=language, bypass_csp=True, **options)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    return context, context.new_page()
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core finds serious or critical on the page, against WCAG 2.1 AA."""
+    # Evaluated, not added as a <script>: the page's Content-Security-Policy blocks inline ones.
+    page.evaluate(AXE.read_text())
+    result = evaluate_within(
+        page, "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def axe_clean(page) -> None:
+    """Once the page's scripts ran, axe finds nothing serious (where axe-core is installed)."""
+    ready(page)
+    if AXE.exists():
+        assert serious_violations(page) == []
 
 
 needs_chromium = [

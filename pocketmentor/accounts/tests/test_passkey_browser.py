@@ -5,8 +5,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from pocketmentor.audit.models import Entry
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
-from pocketmentor.tests.chromium import PHONE, needs_chromium, ready
+from pocketmentor.tests.chromium import AXE, PHONE, needs_chromium, ready, serious_violations
 
 pytestmark = needs_chromium
 PASSWORD = "a long enough password"  # noqa: S105

@@ -10,20 +10,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.services import response_record
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.learning.tests.test_counters_browser import running_program
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity
-from pocketmentor.tests.chromium import needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    AXE,
+    needs_chromium,
+    ready,
+    serious_violations,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
-LAPTOP = {"width": 1280, "height": 800}
 OSLO = ZoneInfo("Europe/Oslo")
 BOM = b"\xef\xbb\xbf"
 LOCAL_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d[+-]\d\d:\d\d"  # 2026-12-03 23:38+01:00
@@ -68,20 +71,6 @@ def admin(transactional_db):
     return make_person("hr@fjordvik.example", org=org, role="admin")
 
 
-def signed_in_page(browser, live_server, user, *, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    # axe is injected as a script; the page's Content-Security-Policy would refuse it.
-    context = browser.new_context(
-        viewport=LAPTOP, locale=language, bypass_csp=True, accept_downloads=True
-    )
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context, context.new_page()
-
-
 def download(page, link: str) -> bytes:
     with page.expect_download() as started:
         page.get_by_role("link", name=link, exact=True).click()
@@ -93,7 +82,9 @@ def test_exports_are_written_in_the_dialect_of_the_staff_members_language(
     browser, live_server, admin, language
 ):
     words = DIALECTS[language]
-    context, page = signed_in_page(browser, live_server, admin, language=language)
+    context, page = signed_in_page(
+        browser, live_server, admin, language=language, accept_downloads=True
+    )
     page.goto(f"{live_server.url}/studio/fjordvik/p/lead/insights/")
     ready(page)
     if AXE.exists():

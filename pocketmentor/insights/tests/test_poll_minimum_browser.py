@@ -7,19 +7,24 @@ answer shows them, in Norwegian and English, with axe clean.
 import uuid
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.services import response_record
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.learning.tests.test_counters_browser import running_program
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    LAPTOP,
+    PHONE,
+    artifact,
+    axe_clean,
+    needs_chromium,
+    ready,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
-LAPTOP = {"width": 1280, "height": 800}
 
 WORDS = {
     "nb": {
@@ -62,24 +67,6 @@ def cohort(transactional_db, settings):
         response_record(enrollment=enrollment, activity=poll, key=uuid.uuid4(), value=4)
     admin = make_person("hr@fjordvik.example", org=org, role="admin")
     return {"leaders": [person for person, _ in leaders[3:]], "admin": admin}
-
-
-def signed_in_page(browser, live_server, user, *, language: str, viewport):
-    user.language = language
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    # axe is injected as a script; the page's Content-Security-Policy would refuse it.
-    context = browser.new_context(viewport=viewport, locale=language, bypass_csp=True)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context, context.new_page()
-
-
-def axe_clean(page) -> None:
-    ready(page)
-    if AXE.exists():
-        assert serious_violations(page) == []
 
 
 def answer_the_poll(page, live_server, words):

@@ -5,8 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pocketmentor import demo
-from pocketmentor.programs.tests.test_golive_browser import axe_clean, signed_in_page
-from pocketmentor.tests.chromium import needs_chromium
+from pocketmentor.tests.chromium import axe_clean, needs_chromium, signed_in_page
 
 pytestmark = needs_chromium
 

@@ -9,12 +9,15 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.insights.models import Engagement
-from pocketmentor.insights.tests.test_exports_browser import signed_in_page
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.learning.tests.test_counters_browser import running_program
 from pocketmentor.nudges.models import Nudge
 from pocketmentor.orgs.models import Organization
-from pocketmentor.tests.chromium import needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    axe_clean,
+    needs_chromium,
+    ready,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
 WORDS = {
@@ -44,11 +47,6 @@ def coach(transactional_db):
         enrollment.save()
         Engagement.objects.create(enrollment=enrollment, program=program)
     return make_person("coach@fjordvik.example", org=org, role="facilitator")
-
-
-def axe_clean(page):
-    if AXE.exists():
-        assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

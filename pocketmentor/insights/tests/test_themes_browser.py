@@ -6,10 +6,9 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import answer, enroll, make_person, make_program
 from pocketmentor.insights.services.themes import themes_compute
-from pocketmentor.insights.tests.test_poll_minimum_browser import axe_clean, signed_in_page
 from pocketmentor.insights.tests.test_themes import FEEDBACK_NB
 from pocketmentor.orgs.models import Organization
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium
+from pocketmentor.tests.chromium import PHONE, artifact, axe_clean, needs_chromium, signed_in_page
 
 pytestmark = needs_chromium
 

@@ -1,15 +1,13 @@
 """WCAG 2.1 AA in Chromium: axe-core finds nothing serious, and the keyboard does it all."""
 
 import os
-from pathlib import Path
 
 import pytest
 from sesame.utils import get_query_string
 
 from pocketmentor import demo
-from pocketmentor.tests.chromium import PHONE, evaluate_within, needs_chromium
+from pocketmentor.tests.chromium import AXE, PHONE, needs_chromium, serious_violations
 
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
     *needs_chromium,
     pytest.mark.skipif(
@@ -17,7 +15,6 @@ pytestmark = [
         reason="axe-core is not installed (npm install); CI always runs this.",
     ),
 ]
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,19 +30,6 @@ def page(browser, live_server, transactional_db):
     page.participant = demo.demo_people()["participant"]
     yield page
     context.close()
-
-
-def serious_violations(page) -> list[str]:
-    # Evaluated, not added as a <script>: the page's Content-Security-Policy blocks inline ones.
-    page.evaluate(AXE.read_text())
-    result = evaluate_within(
-        page, "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def sign_in(page, live_server):

@@ -3,16 +3,21 @@
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person, make_unit
 from pocketmentor.learning.models import Response
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Program
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    PHONE,
+    artifact,
+    axe_clean,
+    needs_chromium,
+    ready,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
 
@@ -73,28 +78,10 @@ def leader(transactional_db):
     return person
 
 
-def phone_page(browser, live_server, user, language):
-    user.language = language
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    # axe is injected as a script; the page's Content-Security-Policy would refuse it.
-    context = browser.new_context(viewport=PHONE, locale=language, bypass_csp=True)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context, context.new_page()
-
-
-def axe_clean(page) -> None:
-    ready(page)
-    if AXE.exists():
-        assert serious_violations(page) == []
-
-
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_the_counters_follow_each_answer_without_a_reload(browser, live_server, leader, language):
     words = WORDS[language]
-    context, page = phone_page(browser, live_server, leader, language)
+    context, page = signed_in_page(browser, live_server, leader, language=language, viewport=PHONE)
     page.goto(f"{live_server.url}/o/fjordvik/lead/")
     axe_clean(page)
     expect(page.get_by_text(words["this_week"])).to_be_visible()

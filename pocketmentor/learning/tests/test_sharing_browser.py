@@ -6,13 +6,16 @@ import pytest
 from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
-from pocketmentor.insights.tests.test_exports_browser import signed_in_page
 from pocketmentor.learning.models import Feedback, Response
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.learning.tests.test_counters_browser import running_program
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Group
-from pocketmentor.tests.chromium import needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    axe_clean,
+    needs_chromium,
+    ready,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
 WORDS = {
@@ -42,11 +45,6 @@ def people(transactional_db):
         enroll(found[name], program, group)
     found["coach"] = make_person("coach@fjordvik.example", org=org, role="facilitator")
     return found
-
-
-def axe_clean(page):
-    if AXE.exists():
-        assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

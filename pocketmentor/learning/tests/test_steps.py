@@ -7,9 +7,15 @@ from sesame.utils import get_query_string
 
 from pocketmentor import demo
 from pocketmentor.learning.models import Response
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.programs.models import Option
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    AXE,
+    PHONE,
+    artifact,
+    needs_chromium,
+    ready,
+    serious_violations,
+)
 
 pytestmark = [
     *needs_chromium,

@@ -6,14 +6,19 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import make_person, make_program
 from pocketmentor.learning.models import Enrollment
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.nudges.worker import run_tasks
 from pocketmentor.orgs.models import Organization
 from pocketmentor.people.tests.test_invitations import received, smtp_server, token
-from pocketmentor.tests.chromium import PHONE, WAIT_MS, needs_chromium
+from pocketmentor.tests.chromium import (
+    AXE,
+    LAPTOP,
+    PHONE,
+    WAIT_MS,
+    needs_chromium,
+    serious_violations,
+)
 
 pytestmark = needs_chromium
-LAPTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(autouse=True)

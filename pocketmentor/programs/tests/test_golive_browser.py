@@ -3,18 +3,21 @@
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person, make_program
-from pocketmentor.learning.tests.test_accessibility import AXE, serious_violations
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Card, Program
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
+from pocketmentor.tests.chromium import (
+    PHONE,
+    artifact,
+    axe_clean,
+    needs_chromium,
+    signed_in_page,
+)
 
 pytestmark = needs_chromium
-LAPTOP = {"width": 1280, "height": 800}
 
 WORDS = {
     "nb": {
@@ -70,24 +73,6 @@ def studio(transactional_db):
     for person in people:
         enroll(person, program)
     return {"org": org, "program": program, "author": author, "participant": people[0]}
-
-
-def signed_in_page(browser, live_server, user, *, language: str, viewport=LAPTOP):
-    user.language = language
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    # axe is injected as a script; the page's Content-Security-Policy would refuse it.
-    context = browser.new_context(viewport=viewport, locale=language, bypass_csp=True)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    return context, context.new_page()
-
-
-def axe_clean(page) -> None:
-    ready(page)
-    if AXE.exists():
-        assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])
