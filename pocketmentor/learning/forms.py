@@ -11,6 +11,25 @@ from pocketmentor.programs.models import Activity
 TEXT_LIMIT = 5000
 
 
+def choice_field(activity: Activity, *, many: bool, seed: str | None) -> forms.Field:
+    """An activity's options to choose from, in an order of `seed` when one is given.
+
+    The right answer is often written first: a quiz shows each person an order of their own,
+    the same on every visit (seeded by them and the activity).
+    """
+    options = [(o.pk, o.text) for o in activity.options.all()]
+    if seed is not None:
+        random.Random(seed).shuffle(options)
+    field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
+    return field_class(
+        label=_("Choose all that apply") if many else _("Choose one"),
+        choices=options,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
+        error_messages={"required": _("Choose an answer first.")},
+    )
+
+
 class ResponseForm(forms.Form):
     """One activity's answer; the fields follow the kind of activity."""
 
@@ -64,19 +83,10 @@ class ResponseForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
         elif kind == Activity.Kind.QUIZ or not activity.is_scale:
-            options = [(o.pk, o.text) for o in activity.options.all()]
-            if kind == Activity.Kind.QUIZ and shuffle_for is not None:
-                # The right answer is often written first: each person gets an order of
-                # their own, the same on every visit (seeded by them and the activity).
-                random.Random(f"{shuffle_for}:{activity.pk}").shuffle(options)
-            many = kind == Activity.Kind.QUIZ and activity.multiple
-            field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
-            self.fields["choice"] = field_class(
-                label=_("Choose all that apply") if many else _("Choose one"),
-                choices=options,
-                coerce=int,
-                widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
-                error_messages={"required": _("Choose an answer first.")},
+            quiz = kind == Activity.Kind.QUIZ
+            seed = f"{shuffle_for}:{activity.pk}" if quiz and shuffle_for is not None else None
+            self.fields["choice"] = choice_field(
+                activity, many=quiz and activity.multiple, seed=seed
             )
         else:
             self.fields["value"] = forms.TypedChoiceField(
@@ -147,18 +157,8 @@ class RecallForm(forms.Form):
         self.question = question
         activity = question.activity
         if activity is not None:
-            options = [(o.pk, o.text) for o in activity.options.all()]
-            if shuffle_for is not None:
-                random.Random(f"recall:{shuffle_for}:{activity.pk}").shuffle(options)
-            many = activity.multiple
-            field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
-            self.fields["choice"] = field_class(
-                label=_("Choose all that apply") if many else _("Choose one"),
-                choices=options,
-                coerce=int,
-                widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
-                error_messages={"required": _("Choose an answer first.")},
-            )
+            seed = None if shuffle_for is None else f"recall:{shuffle_for}:{activity.pk}"
+            self.fields["choice"] = choice_field(activity, many=activity.multiple, seed=seed)
         else:
             # Sent by the button the participant pressed: one press answers.
             self.fields["rating"] = forms.TypedChoiceField(
