@@ -227,7 +227,7 @@ def test_the_program_page_leads_with_one_next_step(
     step = page.split('class="next-step"')[1].split("</section>")[0]
     assert expected in step
     assert step.count('class="button"') + step.count("<button") == 1
-    assert page.count("Delt med tilretteleggerne") == 1 and page.count(">Meldinger<") == 1
+    assert page.count("Delte refleksjoner") == 1 and page.count(">Meldinger<") == 1
 
 
 def test_a_live_program_with_a_week_opening_soon_unpublished_says_so(author, program):
