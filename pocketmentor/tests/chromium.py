@@ -57,8 +57,10 @@ class BoundedBrowser:
 
 
 def ready(page) -> None:
-    """Wait until the page's scripts are attached (app.js marks <html data-ready>)."""
+    """Wait until the page's scripts are attached (app.js marks <html data-ready>) and its
+    stylesheets applied: a layout measured before a busy server sent the CSS is unstyled."""
     page.locator("html[data-ready]").wait_for(state="attached")
+    page.wait_for_load_state("load")
 
 
 def evaluate_within(page, promise: str, *args):

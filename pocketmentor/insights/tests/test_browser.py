@@ -11,7 +11,7 @@ from sesame.utils import get_query_string
 from pocketmentor import demo
 from pocketmentor.insights import records
 from pocketmentor.insights.models import LearningRecord
-from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium
+from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
 
 LAPTOP = {"width": 1280, "height": 800}
 pytestmark = needs_chromium
@@ -57,6 +57,7 @@ def test_the_dashboard_with_its_chart_and_the_csv_export(
     expect(page.get_by_role("heading", name="Engasjement", exact=True)).to_be_visible()
     chart = page.get_by_role("img", name="Ukentlig aktiv engasjementsgrad")
     expect(chart).to_be_visible()
+    ready(page)
     assert page.locator("svg.weekly-chart rect.chart-bar").count() == 5
     box = chart.bounding_box()
     assert 300 <= box["width"] <= viewport["width"] and box["height"] > 150
