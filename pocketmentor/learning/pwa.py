@@ -78,10 +78,9 @@ def _icon_png(color: str, letter: str, size: int) -> bytes:
 @cache_control(no_cache=True)
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The worker lives at the root so that it controls every participant page."""
-    assets = [
-        static(name)
-        for name in ("pocketmentor/app.css", "pocketmentor/app.js", "vendor/htmx.min.js")
-    ]
+    # What participant pages load; they need no htmx (app.js swaps answers), so no phone
+    # downloads it on install.
+    assets = [static(name) for name in ("pocketmentor/app.css", "pocketmentor/app.js")]
     offline_url = reverse("learning:offline")
     # Fingerprinted file names change with their content, and so does this version.
     version = hashlib.sha256(" ".join([*assets, offline_url]).encode()).hexdigest()[:12]

@@ -48,6 +48,7 @@ def test_service_worker_controls_the_whole_site(db):
     assert response["Service-Worker-Allowed"] == "/"
     body = response.content.decode()
     assert "/static/pocketmentor/app.css" in body and "/offline/" in body
+    assert "htmx" not in body  # participant pages do not load it: no phone fetches it
     assert "no-cache" in response["Cache-Control"]
 
 
