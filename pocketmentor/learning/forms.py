@@ -11,8 +11,8 @@ from pocketmentor.programs.models import Activity
 TEXT_LIMIT = 5000
 
 
-def choice_field(activity: Activity, *, many: bool, seed: str | None) -> forms.Field:
-    """An activity's options to choose from, in an order of `seed` when one is given.
+def option_order(activity: Activity, seed: str | None) -> list[tuple[int, str]]:
+    """An activity's options (id, text) in the order of `seed` when one is given.
 
     The right answer is often written first: a quiz shows each person an order of their own,
     the same on every visit (seeded by them and the activity).
@@ -20,6 +20,24 @@ def choice_field(activity: Activity, *, many: bool, seed: str | None) -> forms.F
     options = [(o.pk, o.text) for o in activity.options.all()]
     if seed is not None:
         random.Random(seed).shuffle(options)
+    return options
+
+
+def response_seed(activity: Activity, shuffle_for: int | None) -> str | None:
+    """The seed of a person's order of an activity's options: quizzes only."""
+    if activity.kind != Activity.Kind.QUIZ or shuffle_for is None:
+        return None
+    return f"{shuffle_for}:{activity.pk}"
+
+
+def recall_seed(activity: Activity, shuffle_for: int | None) -> str | None:
+    """The seed of a person's order of a recalled quiz's options."""
+    return None if shuffle_for is None else f"recall:{shuffle_for}:{activity.pk}"
+
+
+def choice_field(activity: Activity, *, many: bool, seed: str | None) -> forms.Field:
+    """An activity's options to choose from, in the order of `seed` (`option_order`)."""
+    options = option_order(activity, seed)
     field_class = forms.TypedMultipleChoiceField if many else forms.TypedChoiceField
     return field_class(
         label=_("Choose all that apply") if many else _("Choose one"),
@@ -84,9 +102,8 @@ class ResponseForm(forms.Form):
             )
         elif kind == Activity.Kind.QUIZ or not activity.is_scale:
             quiz = kind == Activity.Kind.QUIZ
-            seed = f"{shuffle_for}:{activity.pk}" if quiz and shuffle_for is not None else None
             self.fields["choice"] = choice_field(
-                activity, many=quiz and activity.multiple, seed=seed
+                activity, many=quiz and activity.multiple, seed=response_seed(activity, shuffle_for)
             )
         else:
             self.fields["value"] = forms.TypedChoiceField(
@@ -157,7 +174,7 @@ class RecallForm(forms.Form):
         self.question = question
         activity = question.activity
         if activity is not None:
-            seed = None if shuffle_for is None else f"recall:{shuffle_for}:{activity.pk}"
+            seed = recall_seed(activity, shuffle_for)
             self.fields["choice"] = choice_field(activity, many=activity.multiple, seed=seed)
         else:
             # Sent by the button the participant pressed: one press answers.

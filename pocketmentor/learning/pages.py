@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.messages import get_messages
@@ -28,6 +29,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 from pocketmentor.learning import selectors, tracking
 from pocketmentor.learning.models import Enrollment
@@ -119,6 +121,56 @@ def _fill(request: HttpRequest, html: str) -> str:
     parts = html.replace(TOKEN_MARK, get_token(request)).split(KEY_MARK)
     keys = (str(uuid.uuid4()) for _ in parts[1:])
     return parts[0] + "".join(key + part for key, part in zip(keys, parts[1:], strict=True))
+
+
+FRAGMENT_SECONDS = 60  # as long as the unit's content is shared (selectors.open_unit)
+
+
+def fragments(wanted: dict[str, Callable[[], str]]) -> dict[str, SafeString]:
+    """Parts of pages that are the same for everyone: kept, else rendered by `wanted[key]`.
+
+    A part is kept under its key (which names what it shows: the item, the organization's
+    `pages_version`, the language, the order of its options), shared like the pages, with its
+    CSRF token and idempotency keys left blank: `fill` gives each serving its own. One read
+    of the cache for them all, and one write for those rendered.
+    """
+    if not wanted:
+        return {}
+    found = _pages().get_many(list(wanted))
+    rendered = {key: _blank(render()) for key, render in wanted.items() if key not in found}
+    if rendered:
+        _pages().set_many(rendered, FRAGMENT_SECONDS)
+    return {key: mark_safe(found[key] if key in found else rendered[key]) for key in wanted}  # noqa: S308
+
+
+# An option of a shared part's question, as `choice_input` and the templates write it.
+OPTION = re.compile(
+    r'<label class="choice"><input type="(?:radio|checkbox)" name="(?P<name>[ar]\d+-choice)"'
+    r' value="(?P<pk>\d+)" id="id_(?P=name)_(?P<index>\d+)"[^>]*>[^<]*</label>'
+)
+
+
+def in_order(part: SafeString, name: str, order: list[int]) -> SafeString | None:
+    """A shared part with the options of field `name` in a person's `order`, as if rendered
+    so; None when they are not found side by side, so that the part is rendered instead."""
+    found = [m for m in OPTION.finditer(part) if m.group("name") == name]
+    by_pk = {int(m.group("pk")): m for m in found}
+    start, end = (found[0].start(), found[-1].end()) if found else (0, 0)
+    if sorted(by_pk) != sorted(order) or part[start:end] != "".join(m[0] for m in found):
+        return None
+    options = "".join(
+        by_pk[pk][0].replace(f'id="id_{name}_{by_pk[pk]["index"]}"', f'id="id_{name}_{i}"', 1)
+        for i, pk in enumerate(order)
+    )
+    return mark_safe(part[:start] + options + part[end:])  # noqa: S308 - parts of a safe part
+
+
+def fill(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give a page with kept parts its CSRF token and its own idempotency keys."""
+    html = response.content.decode()
+    if TOKEN_MARK in html or KEY_MARK in html:
+        response.content = _fill(request, html)
+    return response
 
 
 class StaffWritesMiddleware:

@@ -99,7 +99,7 @@ def unit_preview(request: HttpRequest, organization, program, number: int) -> Ht
         "org": organization,
         "program": program,
         "unit": unit,
-        "items": [(s, ResponseForm(activity=s.activity)) for s in states],
+        "items": [(s, ResponseForm(activity=s.activity), None) for s in states],
         "done": 0,
         "preview": True,
     }

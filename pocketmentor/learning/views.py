@@ -1,10 +1,11 @@
 import datetime as dt
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -12,7 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from pocketmentor.learning import pages, selectors, tracking
-from pocketmentor.learning.forms import FeedbackForm, RecallForm, ResponseForm, SupporterForm
+from pocketmentor.learning.forms import (
+    FeedbackForm,
+    RecallForm,
+    ResponseForm,
+    SupporterForm,
+    option_order,
+    recall_seed,
+    response_seed,
+)
 from pocketmentor.learning.models import Reaction, Response, Supporter
 from pocketmentor.learning.services import (
     AnswerFinal,
@@ -192,12 +201,6 @@ def _unit_page(
 ):  # fmt: skip
     tracking.unit_viewed(request, enrollment, unit)
     states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
-    forms = {
-        s.activity.pk: failed
-        if failed is not None and failed.activity.pk == s.activity.pk
-        else ResponseForm(activity=s.activity, response=s.response, shuffle_for=enrollment.pk)
-        for s in states
-    }
     program = enrollment.program
     seminar = (
         selectors.next_seminar(program=program, group_id=enrollment.group_id) if this_week else None
@@ -208,18 +211,101 @@ def _unit_page(
     context = _base(enrollment) | {
         "unit": unit,
         "this_week": this_week,
-        "recall": [(item, _recall_form(item, enrollment, recall_failed)) for item in recall],
-        "items": [(s, forms[s.activity.pk]) for s in states],
+        "recall": _recall_parts(enrollment, recall, recall_failed),
+        "items": _activity_parts(enrollment, states, failed),
         "done": sum(s.done for s in states),
         "seminar": seminar,
     }
-    response = render(request, "learning/unit.html", context, status=status)
+    response = pages.fill(request, render(request, "learning/unit.html", context, status=status))
     # The page changes when the next week opens, the seminar ends, or poll counts renew.
     changes = [program.opens_at(program.week_at() + 1)] if this_week else []
     changes += [seminar.ends_at] if seminar else []
     if any(s.distribution for s in states):
         changes.append(timezone.now() + dt.timedelta(seconds=selectors.POLL_CACHE_SECONDS))
     return pages.keep(response, unit_id=unit.pk, until=min(changes, default=None))
+
+
+def _activity_parts(enrollment, states, failed=None) -> list[tuple]:
+    """Each activity as (state, form, html): an unanswered one as the part everyone shares
+    (html, its options put in the person's order, no form built), else with its form."""
+    items, wanted = [], {}
+    for state in states:
+        activity = state.activity
+        if failed is not None and failed.activity.pk == activity.pk:
+            items.append((state, failed, None))
+        elif state.done:
+            form = ResponseForm(
+                activity=activity, response=state.response, shuffle_for=enrollment.pk
+            )
+            items.append((state, form, None))
+        else:
+            key = _part_key("activity", activity.pk, enrollment.program)
+            wanted[key] = partial(_render_activity, enrollment.program, state)
+            items.append((state, None, key))
+    parts = pages.fragments(wanted)
+    result = []
+    for state, form, key in items:
+        part = None
+        if key is not None:
+            seed = response_seed(state.activity, enrollment.pk)
+            part = _ordered(parts[key], f"a{state.activity.pk}", state.activity, seed)
+            if part is None:
+                form = ResponseForm(activity=state.activity, shuffle_for=enrollment.pk)
+        result.append((state, form, part))
+    return result
+
+
+def _recall_parts(enrollment, recall, failed=None) -> list[tuple]:
+    """Each key point due as (item, form, html), shared like the activities when unanswered."""
+    items, wanted = [], {}
+    for item in recall:
+        question = item.question
+        if item.done or (failed is not None and failed.question.pk == question.pk):
+            items.append((item, _recall_form(item, enrollment, failed), None))
+            continue
+        key = _part_key("recall", question.pk, enrollment.program)
+        wanted[key] = partial(_render_recall, enrollment.program, item)
+        items.append((item, None, key))
+    parts = pages.fragments(wanted)
+    result = []
+    for item, form, key in items:
+        part = None
+        if key is not None:
+            activity = item.question.activity
+            seed = recall_seed(activity, enrollment.pk) if activity else None
+            part = _ordered(parts[key], f"r{item.question.pk}", activity, seed)
+            if part is None:
+                form = _recall_form(item, enrollment)
+        result.append((item, form, part))
+    return result
+
+
+def _ordered(part, prefix: str, activity, seed: str | None):
+    """The shared part with its options in the person's order (`forms.option_order`)."""
+    if seed is None:
+        return part
+    order = [pk for pk, _ in option_order(activity, seed)]
+    return pages.in_order(part, f"{prefix}-choice", order)
+
+
+def _part_key(kind: str, pk: int, program) -> str:
+    """What a shared part shows: the item, the content's version and the language."""
+    version = program.organization.pages_version
+    return f"part:{kind}:{pk}:{version}:{translation.get_language()}"
+
+
+def _render_activity(program, state) -> str:
+    """An unanswered activity as everyone sees it, its options in the program's order."""
+    form = ResponseForm(activity=state.activity)
+    context = {"program": program, "state": state, "form": form, "csrf_token": "-"}
+    return render_to_string("learning/_activity.html", context)
+
+
+def _render_recall(program, item) -> str:
+    """A key point due, unanswered, as everyone sees it, its options in the program's order."""
+    form = RecallForm(question=item.question)
+    context = {"program": program, "item": item, "form": form, "csrf_token": "-"}
+    return render_to_string("learning/_recall.html", context)
 
 
 def _recall_form(item, enrollment, failed=None) -> RecallForm:
