@@ -6,6 +6,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import fsrs
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -99,6 +100,8 @@ def demo_seed(*, language: str = "nb", seed: int = 2016) -> Organization:
     """Create the demo organization on an empty database; refuse when there is other data."""
     if Organization.objects.exists() or User.objects.exists():
         raise DemoRefused
+    # Pages kept in Redis from an earlier database would match the new one's first versions.
+    caches["pages"].clear()
     rng = random.Random(seed)
     text = TEXT[language]
     org = Organization.objects.create(name=text["org"], slug=SLUG, language=language)

@@ -182,8 +182,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
     # Participants' kept pages (learning/pages.py), about 4 KB each compressed: in Redis when
-    # set, shared by every process and kept across restarts (bounded by Redis's maxmemory and
-    # a five-minute expiry), else in each process's memory, bounded by PAGES_CACHE_MB.
+    # set, shared by every process and kept across restarts (bounded by Redis's maxmemory with
+    # a volatile-lru policy, docs/configuration.md), else in each process's memory, bounded by
+    # PAGES_CACHE_MB. Each page is set with its own expiry (six hours at most).
     "pages": (
         {
             "BACKEND": "pocketmentor.lib.caches.PagesRedisCache",

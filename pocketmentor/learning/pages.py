@@ -11,8 +11,11 @@ compressed (about 4 KB each) in a cache bounded by memory (lib/caches.py, PAGES_
 
 A kept page also expires: when it would change with time (the next week opens, the
 seminar it shows ends), after a minute when it shows others' poll answers (counted once a
-minute), and after `LONGEST` seconds at most, so that changes made elsewhere (the command
-line) show soon. Every serving gets a CSRF token and fresh idempotency keys of its own.
+minute), and after `LONGEST` at most. Writes outside a studio request raise the versions too
+(an import from the command line or in a worker, a person's erasure); `LONGEST` bounds what a
+change made around the services (a shell, the database by hand) could leave, and is long
+enough that a morning's kept pages outlive the morning. Every serving gets a CSRF token and
+fresh idempotency keys of its own.
 """
 
 import datetime as dt
@@ -35,7 +38,7 @@ from pocketmentor.learning import selectors, tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.orgs.models import Organization
 
-LONGEST = 300  # seconds
+LONGEST = 6 * 3600  # seconds: six hours
 
 # Marks where a kept page's token and keys go; forms refuse NUL, so no page text has one.
 TOKEN_MARK, KEY_MARK = "\0token\0", "\0key\0"

@@ -239,7 +239,11 @@ def erase_responses(user) -> None:
 @registry.erase_step
 def erase_feedback(user) -> None:
     """Their replies to others, and the replies to their own writing, which is gone."""
-    Feedback.objects.filter(Q(author=user) | Q(response__enrollment__user=user)).delete()
+    replies = Feedback.objects.filter(Q(author=user) | Q(response__enrollment__user=user))
+    # Those they replied to see the reply on their kept pages: render those afresh.
+    readers = replies.values("response__enrollment_id")
+    Enrollment.objects.filter(pk__in=readers).update(pages_version=F("pages_version") + 1)
+    replies.delete()
 
 
 @registry.erase_step

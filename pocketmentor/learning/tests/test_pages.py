@@ -5,7 +5,7 @@ import re
 import uuid
 
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,9 +14,10 @@ from django.utils import timezone
 from pocketmentor.conftest import OSLO, enroll, signed_in, week_url
 from pocketmentor.learning import selectors
 from pocketmentor.learning.models import Enrollment, Response
-from pocketmentor.learning.pages import touch_organization
+from pocketmentor.learning.pages import LONGEST, touch_organization
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_record
 from pocketmentor.orgs.models import Organization
+from pocketmentor.privacy.services import person_erase
 
 STUDIO = "/studio/fjordvik/p/lead/"
 
@@ -197,3 +198,37 @@ def test_a_units_content_is_read_once_for_all_participants_and_afresh_after_a_ch
     card.save()
     touch_organization(slug=program.organization.slug)  # as a studio write does
     assert "A card the author just changed" in page(signed_in(bob), program)
+
+
+def test_a_kept_page_lives_for_hours_and_a_change_around_the_services_for_longest_at_most(
+    ann, program
+):
+    client = signed_in(ann)
+    card = program.units.get(number=2).cards.first()
+    card.body = "Words as first written"
+    card.save()
+    assert "Words as first written" in page(client, program)
+    # Written around the services, as by hand in a shell: no version is raised.
+    program.units.get(number=2).cards.filter(pk=card.pk).update(body="Changed by hand")
+    later = timezone.now() + dt.timedelta(hours=3)
+    with time_machine.travel(later, tick=False), CaptureQueriesContext(connection) as kept:
+        assert "Changed by hand" not in page(client, program)  # still kept, three hours on
+    assert len(kept) == 2  # the session with its person, the versions
+    after = timezone.now() + dt.timedelta(seconds=LONGEST + 1)
+    with time_machine.travel(after, tick=False), CaptureQueriesContext(connection) as rendered:
+        page(client, program)
+    # Rendered afresh (the unit's content itself is shared for a minute, which Redis counts
+    # on its own clock: the page shows the change once that minute has passed).
+    assert len(rendered) > 2
+    caches["pages"].clear()
+    assert "Changed by hand" in page(client, program)
+
+
+def test_feedback_of_a_person_erased_leaves_the_kept_page_at_once(ann, facilitator, program):
+    client = signed_in(ann)
+    mine = record(ann, program, "reflection", text="I listened", audiences=["facilitators"])
+    feedback_give(response=mine, author=facilitator, text="Well observed")
+    assert "Well observed" in page(client, program)
+    assert "Well observed" in page(client, program)  # kept
+    person_erase(user=facilitator)
+    assert "Well observed" not in page(client, program)

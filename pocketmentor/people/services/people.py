@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from pocketmentor.accounts.models import User
 from pocketmentor.accounts.services import login_link_url, person_deactivate
+from pocketmentor.learning import pages
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.people.importing import (
@@ -74,6 +75,10 @@ def people_import(*, program: Program, people: PeopleFile, invite: bool = False)
     _memberships_save(todo, program.organization, now)
     _enrollments_save(todo, program, _groups_ensure(program, plan.new_groups), now)
     organization = program.organization
+    if any(p.outcome in (Outcome.NEW, Outcome.UPDATED) for p in todo):
+        # Names, groups and languages show on kept pages; the command line and the
+        # worker change them outside a studio request (learning/pages.py).
+        pages.touch_organization(slug=organization.slug)
     _send_on_commit(
         [_invitation(user=_account(p), organization=organization, programs=[program])
          for p in todo if p.invite]

@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from pocketmentor.accounts.models import User
+from pocketmentor.conftest import signed_in
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.learning.tests.test_pages import page
 
 FILE = (
     "name,email,department,group\n"
@@ -85,3 +87,14 @@ def test_a_missing_or_unreadable_file_is_a_clear_error(program, tmp_path):
     bad.write_text("e-post;avdeling\nx@y.example;Z\n")
     with pytest.raises(CommandError, match="was not imported; nothing changed. .*Missing: name."):
         run("import", "fjordvik", "lead", str(bad))
+
+
+def test_an_import_from_the_command_line_shows_on_kept_pages_at_once(ann, program, tmp_path):
+    client = signed_in(ann)
+    assert "Gruppe 9" not in page(client, program)
+    assert "Gruppe 9" not in page(client, program)  # kept by now
+    path = tmp_path / "moved.csv"
+    path.write_text("name,email,group\nAnn,ann@fjordvik.example,Gruppe 9\n", encoding="utf-8")
+    assert run("import", "fjordvik", "lead", str(path))[-1].startswith("Imported into lead: 0 new")
+    assert Enrollment.objects.get(user=ann).group.name == "Gruppe 9"
+    assert "Gruppe 9" in page(client, program)
