@@ -179,7 +179,13 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Django's default of 300 entries is outgrown by the marks of a cohort's first views
+        # (learning/tracking.py: one a participant and unit a day), and a mark forgotten makes
+        # a kept page render again: 100,000 entries of a few hundred bytes, about 30 MB at most.
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     ),
     # Participants' kept pages (learning/pages.py), about 4 KB each compressed: in Redis when
     # set, shared by every process and kept across restarts (bounded by Redis's maxmemory with

@@ -1,6 +1,7 @@
 """Monday morning in `make bench`: first views of distinct participants, and server CPU time."""
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from pocketmentor.bench import monday
 from pocketmentor.bench.database import database_url
 from pocketmentor.bench.pages import program_path
 from pocketmentor.insights.models import LearningRecord
+from pocketmentor.learning.services import response_record
 from pocketmentor.nudges.tests.conftest import on_postgresql
+from pocketmentor.programs.models import Activity
 
 
 @pytest.mark.django_db
@@ -59,9 +62,37 @@ def test_monday_morning_reports_first_views_kept_pages_and_rotation(tmp_path: Pa
             seconds=1,
         )
     values = {name: value for name, value, _unit in figures}
-    for run in ("first-views.sequential", "first-views.c10", "kept", "rotation-12"):
+    runs = ("first-views.sequential", "first-views.c10", "kept", "rotation-12.first-round",
+            "rotation-12")  # fmt: skip
+    for run in runs:
         assert values[f"monday.{run}.errors"] == 0
         assert values[f"monday.{run}.rps"] > 0
         assert values[f"monday.{run}.cpu_ms"] > 0
     assert values["monday.rotation-12.kept_share_cpu"] > 0
+    assert 0 < values["monday.rotation-12.first-round.seconds"] < monday.FIRST_ROUND_LIMIT
+    assert 0 <= values["monday.rotation-12.poll_answered"] <= 12
     assert values["monday.load_average"] >= 0
+
+
+def test_the_bench_says_where_the_server_keeps_pages(settings):
+    memory = {"BACKEND": "pocketmentor.lib.caches.BytesLocMemCache", "LOCATION": "pages"}
+    settings.CACHES = settings.CACHES | {"pages": memory}
+    assert monday.kept_in() == "memory"
+    redis = {"BACKEND": "pocketmentor.lib.caches.PagesRedisCache", "LOCATION": "redis://x"}
+    settings.CACHES = settings.CACHES | {"pages": redis}
+    assert monday.kept_in() == "redis"
+
+
+@pytest.mark.django_db
+def test_the_bench_counts_the_participants_whose_page_shows_this_weeks_poll_results():
+    demo.demo_seed(language="en")
+    enrollments = monday.enough_participants(260)
+    before = monday.poll_answered(enrollments)
+    program = enrollments[0].program
+    poll = Activity.objects.get(
+        unit__program=program, unit__number=program.week_at(), kind=Activity.Kind.POLL
+    )
+    quiet = enrollments[-1]  # enrolled by the bench: has answered nothing
+    response_record(enrollment=quiet, activity=poll, key=uuid.uuid4(), value=2)
+    assert monday.poll_answered(enrollments) == before + 1
+    assert monday.poll_answered([quiet]) == 1

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pocketmentor.conftest import OSLO, enroll, signed_in, week_url
-from pocketmentor.learning import selectors
+from pocketmentor.learning import selectors, tracking
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.learning.pages import LONGEST, touch_organization
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_record
@@ -232,3 +232,10 @@ def test_feedback_of_a_person_erased_leaves_the_kept_page_at_once(ann, facilitat
     assert "Well observed" in page(client, program)  # kept
     person_erase(user=facilitator)
     assert "Well observed" not in page(client, program)
+
+
+def test_the_marks_of_a_cohorts_first_views_are_all_remembered():
+    # A mark forgotten renders the kept page again; Django's local cache holds 300 by default.
+    for enrollment_id in range(2_500):
+        assert tracking._first_time(tracking.OPENED, enrollment_id, 1)  # as a first view
+    assert all(tracking.seen(enrollment_id, 1) for enrollment_id in range(2_500))

@@ -101,6 +101,7 @@ class Command(BaseCommand):
                         seconds=duration,
                     ),
                     size,
+                    pages=monday.kept_in(),
                 )
             if only_monday:
                 return
@@ -118,7 +119,7 @@ class Command(BaseCommand):
                     duration=duration,
                     progress=lambda text: self._progress(f"{size}: {text}"),
                 )
-                self._emit(figures, size)
+                self._emit(figures, size, pages=monday.kept_in())
             self._emit(
                 fanout.measure(size=size, database_url=database_url, progress=self._progress), size
             )
@@ -141,9 +142,9 @@ class Command(BaseCommand):
         program = Program.objects.get(organization__slug="demo")
         return [Figure(*f) for f in dashboard.measure(program=program, user=people["admin"])]
 
-    def _emit(self, figures: list[Figure], size: str) -> None:
+    def _emit(self, figures: list[Figure], size: str, **fields: str) -> None:
         for figure in figures:
-            line = figure._asdict() | {"size": size, "db": connection.vendor}
+            line = figure._asdict() | {"size": size, "db": connection.vendor} | fields
             self.stdout.write(json.dumps(line))
         self.stdout.flush()
 
