@@ -19,6 +19,7 @@ fresh idempotency keys of its own.
 """
 
 import datetime as dt
+import functools
 import re
 import time
 import uuid
@@ -31,11 +32,16 @@ from django.core.cache import caches
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template import Context
+from django.template.context import make_context
+from django.template.loader import get_template
+from django.template.loader_tags import ExtendsNode
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from pocketmentor.learning import selectors, tracking
 from pocketmentor.learning.models import Enrollment
+from pocketmentor.learning.templatetags.learning_parts import PARTS, PersonalNode
 from pocketmentor.orgs.models import Organization
 
 LONGEST = 6 * 3600  # seconds: six hours
@@ -111,6 +117,7 @@ def _key(request: HttpRequest, org: str, program: str) -> tuple[int, str] | None
     found = selectors.page_versions(user=request.user, org_slug=org, program_slug=program)
     if found is None:
         return None  # not theirs: the view answers
+    request.page_versions = found  # the view's enrollment, if it renders (participant_page)
     translation.activate(request.user.language or found.language)  # as participant_page
     language = translation.get_language()
     return found.enrollment_id, f"{found.enrollment_id}.{found.version}.{language}.{request.path}"
@@ -174,6 +181,37 @@ def fill(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if TOKEN_MARK in html or KEY_MARK in html:
         response.content = _fill(request, html)
     return response
+
+
+PART = re.compile("\0part:([a-z]+)\0")
+
+
+def assembled(request: HttpRequest, name: str, context: dict, *, key: str) -> HttpResponse:
+    """Template `name` rendered once for everyone as a shell, kept under `key` (which names
+    all it shows), with this person's `{% personal %}` parts rendered alone and put in."""
+    page = get_template(name)
+    shell = _pages().get(key)
+    if shell is None:
+        shell = _blank(page.render(context | {PARTS: {}}, request))
+        _pages().set(key, shell, FRAGMENT_SECONDS)
+    nodes = _personal_nodes(page.template)
+    bound = make_context(context, request)
+    with bound.bind_template(page.template):
+        parts = {name: node.nodelist.render(bound) for name, node in nodes.items()}
+    return HttpResponse(PART.sub(lambda found: parts[found[1]], shell))
+
+
+@functools.lru_cache(maxsize=32)
+def _personal_nodes(template) -> dict[str, PersonalNode]:
+    """The personal parts of a template and those it extends, the most derived first."""
+    nodes: dict[str, PersonalNode] = {}
+    while template is not None:
+        for node in template.nodelist.get_nodes_by_type(PersonalNode):
+            nodes.setdefault(node.name, node)
+        extends = template.nodelist.get_nodes_by_type(ExtendsNode)
+        parent = extends[0].parent_name.resolve(Context()) if extends else None
+        template = template.engine.get_template(parent) if parent else None
+    return nodes
 
 
 class StaffWritesMiddleware:

@@ -1,9 +1,10 @@
 """Reads of the participant app, each a fixed number of queries whatever the data size."""
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -16,7 +17,15 @@ from django.utils import timezone
 from pocketmentor.learning.models import Enrollment, Feedback, RecallCard, Response, Supporter
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.orgs.permissions import AUTHORS
-from pocketmentor.programs.models import Activity, Option, Program, RecallQuestion, Seminar, Unit
+from pocketmentor.programs.models import (
+    Activity,
+    Group,
+    Option,
+    Program,
+    RecallQuestion,
+    Seminar,
+    Unit,
+)
 
 
 def _feedback() -> Prefetch:
@@ -26,51 +35,109 @@ def _feedback() -> Prefetch:
 
 def enrollment_for(*, user, org_slug: str, program_slug: str) -> Enrollment:
     """The person's active enrollment in a running program, or 404 for anyone else."""
-    try:
-        return Enrollment.objects.select_related("program__organization", "group").get(
-            user=user,
-            is_active=True,
-            program__slug=program_slug,
-            program__organization__slug=org_slug,
-            program__state__in=[Program.State.LIVE, Program.State.FINISHED],
-        )
-    except Enrollment.DoesNotExist:
-        raise Http404 from None
+    found = page_versions(user=user, org_slug=org_slug, program_slug=program_slug)
+    if found is None:
+        raise Http404
+    return enrollment_of(found)
 
 
 class PageVersions(NamedTuple):
     enrollment_id: int
     version: str  # changes with everything the participant's pages show but the time
     language: str  # the organization's, for people who chose none
+    row: tuple  # the enrollment, its program, organization and group, as read
+
+
+# The models of `page_versions`' row, one after the other, with the alias of each one's table
+_ROW = ((Enrollment, "e"), (Program, "p"), (Organization, "o"), (Group, "g"))
 
 
 def page_versions(*, user, org_slug: str, program_slug: str) -> PageVersions | None:
-    """What `enrollment_for` finds, reduced to what keys the participant's kept pages.
+    """What `enrollment_for` finds, with what keys the participant's kept pages: one query.
 
     Written out in SQL: the ORM takes 25 times as long to build this query as the database
-    to run it, and it runs on every view of a kept page (learning/pages.py).
+    to run it, and it runs on every view of a kept page (learning/pages.py). The row holds
+    the enrollment with its program, organization and group, made into models only when a
+    page is rendered (`enrollment_of`).
     """
+    states = [Program.State.LIVE, Program.State.FINISHED]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _page_versions_sql(connection.vendor), [user.pk, True, program_slug, org_slug, *states]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    at = _layout()
+    mine, theirs = row[at["e.pages_version"]], row[at["o.pages_version"]]
+    return PageVersions(row[at["e.id"]], f"{mine}.{theirs}", row[at["o.language"]], row)
+
+
+@functools.cache
+def _page_versions_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{alias}.{quote(f.column)}" for model, alias in _ROW for f in model._meta.concrete_fields
+    )
     tables = {
         "enrollment": Enrollment._meta.db_table,
         "program": Program._meta.db_table,
         "organization": Organization._meta.db_table,
+        "group": Group._meta.db_table,
     }
-    sql = """
-        SELECT e.id, e.pages_version, o.pages_version, o.language
-        FROM {enrollment} e
-        JOIN {program} p ON p.id = e.program_id
-        JOIN {organization} o ON o.id = p.organization_id
+    sql = f"""
+        SELECT {columns}
+        FROM {tables["enrollment"]} e
+        JOIN {tables["program"]} p ON p.id = e.program_id
+        JOIN {tables["organization"]} o ON o.id = p.organization_id
+        LEFT JOIN {tables["group"]} g ON g.id = e.group_id
         WHERE e.user_id = %s AND e.is_active = %s AND p.slug = %s AND o.slug = %s
           AND p.state IN (%s, %s)
-    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
-    states = [Program.State.LIVE, Program.State.FINISHED]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, True, program_slug, org_slug, *states])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    enrollment_id, mine, theirs, language = row
-    return PageVersions(enrollment_id, f"{mine}.{theirs}", language)
+    """  # noqa: S608 - table and column names from the models, values as parameters
+    return sql
+
+
+@functools.cache
+def _layout() -> dict[str, int]:
+    """Where each column of `page_versions`' row is, by alias and field name."""
+    names = [f"{a}.{f.attname}" for model, a in _ROW for f in model._meta.concrete_fields]
+    return {name: i for i, name in enumerate(names)}
+
+
+def enrollment_of(found: PageVersions) -> Enrollment:
+    """The enrollment `page_versions` found, with its program, organization and group."""
+    made: list[Any] = []
+    at = 0
+    for model, _ in _ROW:
+        fields = model._meta.concrete_fields
+        values = [
+            value if value is None else _converted(f, value)
+            for f, value in zip(fields, found.row[at : at + len(fields)], strict=True)
+        ]
+        at += len(fields)
+        names = [f.attname for f in fields]
+        made.append(None if values[0] is None else model.from_db(connection.alias, names, values))
+    enrollment, program, organization, group = made
+    program.organization = organization
+    enrollment.program = program
+    enrollment.group = group
+    return enrollment
+
+
+_CONVERTERS: dict = {}
+
+
+def _converted(field, value):
+    """A column's value as the ORM reads it (dates, booleans, JSON on SQLite)."""
+    key = (connection.vendor, field)
+    if key not in _CONVERTERS:
+        column = field.get_col(field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        _CONVERTERS[key] = (column, converters)
+    column, converters = _CONVERTERS[key]
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
 
 
 def enrollments_of(*, user) -> list[Enrollment]:
@@ -264,6 +331,43 @@ def next_seminar(*, program: Program, group_id: int | None = None) -> Seminar | 
     return (
         Seminar.objects.filter(program=program, ends_at__gte=timezone.now()).filter(invited).first()
     )
+
+
+SHARED_SECONDS = UNIT_CACHE_SECONDS
+
+
+def seminar_for(*, program: Program, group_id: int | None = None) -> Seminar | None:
+    """`next_seminar` from the program's seminars ahead, read once for all its participants
+    and shared like the unit's content (`open_unit`): no query when they are kept."""
+    key = f"seminars:{program.pk}:{program.organization.pages_version}"
+    ahead = caches["pages"].get(key)
+    if ahead is None:
+        ahead = _seminars_ahead(program)
+        caches["pages"].set(key, ahead, SHARED_SECONDS)
+    now = timezone.now()
+    for seminar, groups in ahead:
+        if seminar.ends_at >= now and (not groups or group_id in groups):
+            return seminar
+    return None
+
+
+def _seminars_ahead(program: Program) -> list[tuple[Seminar, frozenset[int]]]:
+    """The program's seminars not ended, first first, each with the groups it is for (none:
+    every group): one query."""
+    names = [f.attname for f in Seminar._meta.concrete_fields]
+    rows = (
+        Seminar.objects.filter(program=program, ends_at__gte=timezone.now())
+        .order_by("starts_at", "pk")
+        .values_list(*names, "groups")
+    )
+    seminars: dict[int, tuple[Seminar, set[int]]] = {}
+    for *values, group_id in rows:
+        seminar, groups = seminars.setdefault(
+            values[0], (Seminar.from_db(connection.alias, names, values), set())
+        )
+        if group_id is not None:
+            groups.add(group_id)
+    return [(seminar, frozenset(groups)) for seminar, groups in seminars.values()]
 
 
 @dataclass
@@ -541,19 +645,38 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
     """
     now = timezone.now()
     cards = list(
-        _recall_cards(enrollment, now)
-        .select_related("question__activity")
-        .prefetch_related(
-            Prefetch("question__activity__options", Option.objects.order_by("position"))
-        )
-        .order_by("question__unit__number", "question__position", "question_id")[:RECALL_SHOWN]
+        _recall_cards(enrollment, now).order_by(
+            "question__unit__number", "question__position", "question_id"
+        )[:RECALL_SHOWN]
     )
+    if cards:
+        questions = _recall_questions(enrollment.program)
+        if any(c.question_id not in questions for c in cards):  # added since: read afresh
+            questions = _recall_questions(enrollment.program, fresh=True)
+        for card in cards:
+            card.question = questions[card.question_id]
     week = enrollment.program.week_at(now)
     opened, next_opens = enrollment.program.opens_at(week), enrollment.program.opens_at(week + 1)
     return [
         RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened, next_opens)
         for c in cards
     ]
+
+
+def _recall_questions(program: Program, *, fresh: bool = False) -> dict[int, RecallQuestion]:
+    """The program's key points with their quizzes' options, by id: read once for all its
+    participants and shared like the unit's content (`open_unit`), two queries when not."""
+    key = f"recall-questions:{program.pk}:{program.organization.pages_version}"
+    questions = None if fresh else caches["pages"].get(key)
+    if questions is None:
+        questions = {
+            q.pk: q
+            for q in RecallQuestion.objects.filter(unit__program=program)
+            .select_related("activity")
+            .prefetch_related(Prefetch("activity__options", Option.objects.order_by("position")))
+        }
+        caches["pages"].set(key, questions, SHARED_SECONDS)
+    return questions
 
 
 def recall_due_count(*, enrollment: Enrollment, moment: dt.datetime) -> int:

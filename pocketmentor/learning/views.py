@@ -46,7 +46,13 @@ def participant_page(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, org: str, program: str, **kwargs) -> HttpResponse:
-        enrollment = selectors.enrollment_for(user=request.user, org_slug=org, program_slug=program)
+        found = getattr(request, "page_versions", None)  # read by pages.cached already
+        if found is not None:
+            enrollment = selectors.enrollment_of(found)
+        else:
+            enrollment = selectors.enrollment_for(
+                user=request.user, org_slug=org, program_slug=program
+            )
         translation.activate(request.user.language or enrollment.program.organization.language)
         request.LANGUAGE_CODE = translation.get_language()
         timezone.activate(enrollment.program.zone)
@@ -203,7 +209,7 @@ def _unit_page(
     states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
     program = enrollment.program
     seminar = (
-        selectors.next_seminar(program=program, group_id=enrollment.group_id) if this_week else None
+        selectors.seminar_for(program=program, group_id=enrollment.group_id) if this_week else None
     )
     # The key points due this week, at the top of *this week*; answering one raises the
     # page's version, and which are due changes only when a week opens (services.py).
@@ -216,7 +222,14 @@ def _unit_page(
         "done": sum(s.done for s in states),
         "seminar": seminar,
     }
-    response = pages.fill(request, render(request, "learning/unit.html", context, status=status))
+    if status == 200 and not len(messages.get_messages(request)):
+        # What all participants see of the unit is rendered once: each gets their own parts.
+        version, language = program.organization.pages_version, translation.get_language()
+        key = f"shell:{unit.pk}:{version}:{language}:{this_week}:{request.get_full_path()}"
+        response = pages.assembled(request, "learning/unit.html", context, key=key)
+    else:
+        response = render(request, "learning/unit.html", context, status=status)
+    response = pages.fill(request, response)
     # The page changes when the next week opens, the seminar ends, or poll counts renew.
     changes = [program.opens_at(program.week_at() + 1)] if this_week else []
     changes += [seminar.ends_at] if seminar else []

@@ -108,3 +108,21 @@ def test_a_participant_in_another_language_gets_parts_in_their_language(ann, bob
     other = make_person("cara@fjordvik.example", org=org, role="participant", language="en")
     enroll(other, program)
     assert "Choose one" in page(signed_in(other), program)
+
+
+def test_the_shared_shell_shows_each_participant_their_own_group_meter_and_person(
+    ann, org, program, groups
+):
+    cara = make_person("cara@fjordvik.example", org=org, role="participant")  # Norwegian too
+    enroll(cara, program, groups[1])
+    caches["pages"].clear()
+    task = program.units.get(number=2).activities.get(kind="task")
+    response_record(enrollment=Enrollment.objects.get(user=ann), activity=task, key=uuid4())
+    ann_page = page(signed_in(ann), program)  # the shell is rendered and kept by now
+    cara_page = page(signed_in(cara), program)
+    assert f'data-person="{ann.pk}"' in ann_page and f'data-person="{cara.pk}"' in cara_page
+    assert "Gruppen din: A" in ann_page and "Gruppen din: B" in cara_page
+    assert "Gruppen din: A" not in cara_page
+    assert ">1 av 4 aktiviteter fullført<" in ann_page
+    assert ">0 av 4 aktiviteter fullført<" in cara_page
+    assert "\0" not in ann_page + cara_page

@@ -8,15 +8,21 @@ from django.core.cache import cache, caches
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
 from pocketmentor.learning import selectors
+from pocketmentor.learning.pages import touch
 from pocketmentor.learning.services import response_record
 from pocketmentor.programs.models import Activity, RecallQuestion
 
-# session with its person, enrollment, then the page's own reads; done work adds its
-# feedback, and a unit page the versions that key it when kept (learning/pages.py); this
-# week reads the key points due (one query, and their quizzes' options when one is a quiz)
-BUDGETS = {"": 10, "week/1/": 11, "progress/": 4, "reflections/": 4, "group/": 5}
+# session with its person, enrollment (with the versions that key a kept unit page,
+# learning/pages.py), then the page's own reads; done work adds its feedback; this week reads
+# the key points due (one query, and the program's key points and their quizzes' options
+# when they are not kept). Measured with nothing kept: what the program's participants share
+# (the unit's content, seminars, key points, rendered parts) is read and rendered afresh.
+BUDGETS = {"": 9, "week/1/": 10, "progress/": 4, "reflections/": 4, "group/": 5}
 RECALL_DUE = 11  # this week with key points due, one of them a quiz
 KEPT = 2  # a kept unit page: session with its person, and those versions
+# A first view once another participant has viewed the unit: session with its person,
+# enrollment, their responses and their key points due.
+SHARED_KEPT = 4
 
 
 def grow(program, org, groups):
@@ -102,3 +108,30 @@ def forget() -> None:
     """Forget kept pages and poll counts; not the day's marks of units already recorded."""
     cache.delete_many([selectors._poll_key(a) for a in Activity.objects.all()])
     caches["pages"].clear()
+
+
+@pytest.mark.parametrize("with_recall", [False, True])
+def test_a_first_view_after_another_participants_reads_only_what_is_theirs(
+    ann, bob, org, program, groups, django_assert_num_queries, with_recall
+):
+    unit = program.units.get(number=1)
+    if with_recall:
+        RecallQuestion.objects.create(unit=unit, position=1, prompt="The point?", answer="This.")
+        RecallQuestion.objects.create(
+            unit=unit, position=2, activity=unit.activities.get(kind="quiz")
+        )
+        for person in (ann, bob):
+            enrollment = person.enrollments.get()
+            task = unit.activities.get(kind="task")
+            response_record(enrollment=enrollment, activity=task, key=uuid4())
+    client = signed_in(ann)
+    client.get(week_url(program))  # the day's record of opening it is written
+    touch(enrollment_id=ann.enrollments.get().pk)  # her page is rendered again, not kept
+    signed_in(bob).get(week_url(program))  # what everyone shares is kept
+    with django_assert_num_queries(SHARED_KEPT):
+        html = client.get(week_url(program)).content.decode()
+    assert ("The point?" in html) is with_recall
+    grow(program, org, groups)
+    touch(enrollment_id=ann.enrollments.get().pk)
+    with django_assert_num_queries(SHARED_KEPT):
+        assert client.get(week_url(program)).status_code == 200

@@ -1,0 +1,34 @@
+"""`{% personal "name" %}…{% endpersonal %}`: what a page shows of one person only.
+
+A page is rendered once for everyone as a shell (learning/pages.py `assembled`), each personal
+part left as a mark; each person's parts are then rendered alone and put in its place.
+Anywhere else the tag renders what it holds, as if it were not there.
+"""
+
+from django import template
+
+register = template.Library()
+
+PARTS = "personal_parts"  # in the context while a shell is rendered
+
+
+class PersonalNode(template.Node):
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, name: str, nodelist: template.NodeList):
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context) -> str:
+        if context.get(PARTS) is not None:
+            return f"\0part:{self.name}\0"
+        return self.nodelist.render(context)
+
+
+@register.tag
+def personal(parser, token) -> PersonalNode:
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError('personal takes one quoted name: {% personal "x" %}')
+    nodelist = parser.parse(("endpersonal",))
+    parser.delete_first_token()
+    return PersonalNode(bits[1][1:-1], nodelist)
