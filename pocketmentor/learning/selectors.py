@@ -10,11 +10,26 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
-from pocketmentor.learning.models import Enrollment, Feedback, RecallCard, Response, Supporter
+from pocketmentor.learning.models import (
+    Enrollment,
+    Feedback,
+    Reaction,
+    RecallCard,
+    Response,
+    Supporter,
+)
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.orgs.permissions import AUTHORS
 from pocketmentor.programs.models import (
@@ -231,14 +246,7 @@ class ActivityState:
 def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState]:
     """Each activity of the unit with this participant's response and, for polls, the group's."""
     activities = list(unit.activities.all())
-    responses = {
-        r.activity_id: r
-        for r in Response.objects.filter(enrollment=enrollment, activity__in=activities)
-        .annotate(reaction_count=Count("reactions"))
-        .prefetch_related(
-            "choices", Prefetch("feedback", Feedback.objects.select_related("author"))
-        )
-    }
+    responses = {r.activity_id: r for r in _responses(enrollment, activities)}
     states = []
     for activity in activities:
         response = responses.get(activity.id)
@@ -246,6 +254,35 @@ def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState
         states.append(ActivityState(activity, response, chosen))
     _add_distributions([s for s in states if s.done and s.activity.kind == Activity.Kind.POLL])
     return states
+
+
+def _responses(enrollment: Enrollment, activities: list[Activity]) -> list[Response]:
+    """The participant's responses to these activities with their reaction counts, chosen
+    options and feedback: one query, three when there are any.
+
+    Written out in SQL, as `page_versions`: building it took the ORM longer than running it,
+    on every first view of a unit.
+    """
+    if not activities:
+        return []
+    sql = _responses_sql(connection.vendor, len(activities))
+    responses = list(Response.objects.raw(sql, [enrollment.pk, *(a.pk for a in activities)]))
+    if responses:
+        prefetch_related_objects(responses, "choices", _feedback())
+    return responses
+
+
+@functools.cache
+def _responses_sql(vendor: str, activities: int) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"r.{quote(f.column)}" for f in Response._meta.concrete_fields)
+    reactions = Reaction._meta.db_table
+    return f"""
+        SELECT {columns},
+          (SELECT COUNT(*) FROM {reactions} x WHERE x.response_id = r.id) AS reaction_count
+        FROM {Response._meta.db_table} r
+        WHERE r.enrollment_id = %s AND r.activity_id IN ({", ".join(["%s"] * activities)})
+    """  # noqa: S608 - table and column names from the models, values as parameters
 
 
 POLL_CACHE_SECONDS = 60
@@ -639,28 +676,54 @@ def _recall_cards(enrollment: Enrollment, moment: dt.datetime) -> QuerySet:
 
 
 def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
-    """Up to three key points due this week, or answered this week: one query, two with quizzes.
+    """Up to three key points due this week, or answered this week: one query (and the
+    program's key points with their quizzes' options when they are not kept: two more).
 
     Shown in the order of the program, so that an answered one stays where it was.
     """
     now = timezone.now()
-    cards = list(
-        _recall_cards(enrollment, now).order_by(
-            "question__unit__number", "question__position", "question_id"
-        )[:RECALL_SHOWN]
-    )
+    program = enrollment.program
+    week = program.week_at(now)
+    opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
+    moments = [connection.ops.adapt_datetimefield_value(m) for m in (next_opens, opened, opened)]
+    sql = _recall_cards_sql(connection.vendor)
+    cards = list(RecallCard.objects.raw(sql, [enrollment.pk, week, *moments, RECALL_SHOWN]))
     if cards:
         questions = _recall_questions(enrollment.program)
         if any(c.question_id not in questions for c in cards):  # added since: read afresh
             questions = _recall_questions(enrollment.program, fresh=True)
         for card in cards:
             card.question = questions[card.question_id]
-    week = enrollment.program.week_at(now)
-    opened, next_opens = enrollment.program.opens_at(week), enrollment.program.opens_at(week + 1)
     return [
         RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened, next_opens)
         for c in cards
     ]
+
+
+@functools.cache
+def _recall_cards_sql(vendor: str) -> str:
+    """`_recall_cards` in the program's order, at most a number: written out as `_responses`."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"c.{quote(f.column)}" for f in RecallCard._meta.concrete_fields)
+    tables = {
+        "card": RecallCard._meta.db_table,
+        "question": RecallQuestion._meta.db_table,
+        "unit": Unit._meta.db_table,
+        "activity": Activity._meta.db_table,
+    }
+    return f"""
+        SELECT {columns}
+        FROM {tables["card"]} c
+        JOIN {tables["question"]} q ON q.id = c.question_id
+        JOIN {tables["unit"]} u ON u.id = q.unit_id
+        LEFT JOIN {tables["activity"]} a ON a.id = q.activity_id
+        WHERE c.enrollment_id = %s AND u.published_at IS NOT NULL AND u.number < %s
+          AND a.removed_at IS NULL
+          AND ((c.due < %s AND (c.last_review IS NULL OR c.last_review < %s))
+               OR c.last_review >= %s)
+        ORDER BY u.number, q.position, c.question_id
+        LIMIT %s
+    """  # noqa: S608 - table and column names from the models, values as parameters
 
 
 def _recall_questions(program: Program, *, fresh: bool = False) -> dict[int, RecallQuestion]:
