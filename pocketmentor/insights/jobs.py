@@ -1,13 +1,13 @@
 """The insights' periodic jobs, run by `pocketmentor worker` (lib/schedule.py): the live
-programs' figures and reflection themes kept current, and new learning records forwarded to
-the LRS when one is set.
+programs' figures and reflection themes kept current, new learning records forwarded to the
+LRS when one is set, and Excel exports deleted a day after they were asked for.
 """
 
 import dataclasses
 import datetime as dt
 import logging
 
-from pocketmentor.insights import forward
+from pocketmentor.insights import exports, forward
 from pocketmentor.insights.services import figures_current
 from pocketmentor.insights.services.themes import themes_refresh
 from pocketmentor.lib import schedule
@@ -51,3 +51,11 @@ def records_forward(now: dt.datetime) -> None:
         schedule.done["forwarded"] += sent
         if sent:
             logger.info("Forwarded %d learning records", sent)
+
+
+@periodic("insights.exports_prune", every=dt.timedelta(hours=1))
+def exports_prune(now: dt.datetime) -> None:
+    """Excel files made by a worker are kept a day from their request, no longer."""
+    deleted = exports.exports_prune(now)
+    if deleted:
+        logger.info("Deleted %d Excel exports older than a day", deleted)

@@ -6,6 +6,8 @@ arrive, in the same transaction, so a page never scans the log; `WeekFigure` row
 materialised from `Engagement` rows (see docs/insights.md).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -306,3 +308,33 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return " · ".join(self.words)
+
+
+class ExportFile(models.Model):
+    """An Excel export too large to build in a request: a worker builds it, its requester
+    downloads it, and it is deleted a day after it was asked for (`exports.exports_prune`)."""
+
+    class State(models.TextChoices):
+        PREPARING = "preparing", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    table = models.CharField(max_length=16)  # "participants" or "figures"
+    language = models.CharField(max_length=8)  # the requester's, for the headings
+    filename = models.CharField(max_length=200)  # the download's name, without ".xlsx"
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREPARING)
+    file = models.CharField(max_length=255, blank=True)  # its name in the default storage
+    rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename}.xlsx ({self.state})"

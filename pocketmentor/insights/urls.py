@@ -13,6 +13,12 @@ urlpatterns = [
     path(program + "remind/", views.remind_many, name="remind_many"),
     path(program + "remind/done/<str:key>/", views.remind_done, name="remind_done"),
     path(program + "export/<slug:table>.<slug:fmt>", views.export, name="export"),
+    path(program + "export/<uuid:export_id>/", views.export_file, name="export_file"),
+    path(
+        program + "export/<uuid:export_id>/download/",
+        views.export_file_download,
+        name="export_file_download",
+    ),
     path("o/<slug:org>/<slug:program>/week/<int:number>/read/", views.cards_read, name="read"),
     path("xapi/statements", api.statements, name="statements"),
     path("xapi/about", api.about, name="about"),

@@ -1,22 +1,24 @@
 """The engagement dashboard, the seminar brief, reminders and exports, in the studio."""
 
+import datetime as dt
 import uuid
 
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from pocketmentor.audit.services import Action, audit_record
 from pocketmentor.insights import charts, exports, selectors, services
-from pocketmentor.insights.models import COUNTABLE, WeekTally
+from pocketmentor.insights.models import COUNTABLE, ExportFile, WeekTally
 from pocketmentor.learning import tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.views import participant_page
@@ -24,7 +26,6 @@ from pocketmentor.lib.spreadsheets import csv_response
 from pocketmentor.orgs.permissions import ADMINS, AUTHORS, staff_page
 from pocketmentor.programs.models import Unit
 
-TABLES = {"figures", "participants"}
 SHARED_IN_BRIEF = 30  # the newest reflections shared with the facilitators the brief shows
 
 
@@ -234,32 +235,74 @@ def seminar_brief(request: HttpRequest, organization, program) -> HttpResponse:
 @require_GET
 @staff_page(ADMINS)
 def export(request: HttpRequest, organization, program, table: str, fmt: str) -> HttpResponse:
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    """CSV streams; a small Excel file is made here, a large one by a worker (its page)."""
+    if table not in exports.TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
-    state = services.figures_current(program=program)
-    if table == "figures":
-        rows = exports.figures_rows(program=program)
-        title = _("Figures")
-    else:
-        weeks = len(selectors.weekly(program=program))
-        rows = exports.participants_rows(program=program, kinds=state.kinds, weeks=weeks)
-        title = _("Participants")
-    name = f"{program.slug}-{table}-{timezone.localdate():%Y-%m-%d}"
-    audit_record(
-        action=Action.EXPORT, organization=organization, request=request, target=f"{name}.{fmt}"
-    )
-    if fmt == "csv":
-        return csv_response(rows, name)
-    if exports.cells(program=program, table=table) > exports.XLSX_CELLS:
+    name = exports.export_name(program=program, table=table)
+    cells = exports.cells(program=program, table=table) if fmt == "xlsx" else 0
+    if cells > exports.XLSX_CELLS:
         messages.error(
             request,
             _(
-                "This table is too large to make as an Excel file here: download it as CSV, "
+                "This table is too large to make as an Excel file: download it as CSV, "
                 "which Excel opens too."
             ),
         )
         return redirect(_dashboard_url(program))
+    audit_record(
+        action=Action.EXPORT, organization=organization, request=request, target=f"{name}.{fmt}"
+    )
+    if cells > exports.XLSX_IN_REQUEST:
+        job = exports.export_request(
+            program=program, table=table, user=request.user,
+            language=translation.get_language() or organization.language,
+        )  # fmt: skip
+        return redirect("insights:export_file", organization.slug, program.slug, job.pk)
+    rows, title = exports.export_rows(program=program, table=table)
+    if fmt == "csv":
+        return csv_response(rows, name)
     return exports.xlsx_response(rows, name, title)
+
+
+SLOW = dt.timedelta(minutes=1)  # an Excel file waiting longer: is a worker running?
+
+
+def _export_file(request: HttpRequest, organization, program, export_id) -> ExportFile:
+    """The requester's own export of this program; 404 for anyone else's."""
+    return get_object_or_404(
+        ExportFile, pk=export_id, organization=organization, program=program,
+        requested_by=request.user,
+    )  # fmt: skip
+
+
+@require_GET
+@staff_page(ADMINS)
+def export_file(request: HttpRequest, organization, program, export_id) -> HttpResponse:
+    """An Excel file a worker makes: being prepared (the page looks again by itself), ready
+    to download, or failed."""
+    job = _export_file(request, organization, program, export_id)
+    preparing = job.state == ExportFile.State.PREPARING
+    context = {
+        "org": organization,
+        "program": program,
+        "job": job,
+        "preparing": preparing,
+        "slow": preparing and timezone.now() - job.created_at > SLOW,
+        "until": job.created_at + exports.KEPT_FOR,
+    }
+    return render(request, "insights/export_file.html", context)
+
+
+@require_GET
+@staff_page(ADMINS)
+def export_file_download(request: HttpRequest, organization, program, export_id) -> HttpResponse:
+    job = _export_file(request, organization, program, export_id)
+    if job.state != ExportFile.State.READY or not default_storage.exists(job.file):
+        raise Http404
+    return FileResponse(
+        default_storage.open(job.file), as_attachment=True, filename=f"{job.filename}.xlsx",
+        content_type=exports.XLSX,
+    )  # fmt: skip
 
 
 def _dashboard_url(program) -> str:

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from pocketmentor.conftest import NOW, answer, signed_in
+from pocketmentor.insights.models import ExportFile
 from pocketmentor.learning.models import Response, Supporter
 from pocketmentor.people.models import PeopleFileJob
 from pocketmentor.programs.models import RecallQuestion, Seminar
@@ -58,6 +59,11 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         organization=org, program=program, filename="people.csv", digest="0" * 64,
         language="nb", created_at=NOW,
     )  # fmt: skip
+    export = ExportFile.objects.create(
+        organization=org, program=program, requested_by=admin_user, table="participants",
+        language="nb", filename="lead-participants", state=ExportFile.State.READY,
+        file="exports/x.xlsx", created_at=NOW,
+    )  # fmt: skip
     return {
         "org": org.slug, "program": program.slug, "number": "1", "activity_id": activity.pk,
         "card_id": unit.cards.first().pk, "response_id": response.pk, "size": "192",
@@ -66,7 +72,7 @@ def world(org, program, groups, admin_user, facilitator, ann, bob, outsider):
         "token": "x", "fmt": "json", "path": "x", "table": "participants",
         "membership_id": ann.memberships.get().pk, "enrollment_id": enrollment.pk, "pk": 1,
         "job_id": upload.pk, "question_id": question.pk, "primary": "0b5d6b", "accent": "f2a541",
-        "key": "0" * 32, "kind": "quiz",
+        "key": "0" * 32, "kind": "quiz", "export_id": export.pk,
     }  # fmt: skip
 
 

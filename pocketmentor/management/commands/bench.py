@@ -17,6 +17,7 @@ from pocketmentor.bench import (
     Figure,
     burst,
     dashboard,
+    exports,
     fanout,
     generate,
     load,
@@ -54,6 +55,12 @@ class Command(BaseCommand):
             help="only the reflection themes: their quality on the labelled set, and their speed",
         )
         parser.add_argument(
+            "--exports",
+            action="store_true",
+            dest="exports_only",
+            help="only the data and the exports: CSV streamed, Excel built as the worker does",
+        )
+        parser.add_argument(
             "--monday",
             action="store_true",
             help="only the data and Monday morning: first views after a restart, rotation",
@@ -68,10 +75,16 @@ class Command(BaseCommand):
         burst: bool,
         monday: bool,
         themes: bool,
+        exports_only: bool,
         **options,
     ):
         if burst:
             self._burst()
+            return
+        if exports_only:
+            setup_test_environment()
+            for name in SIZES if size == "all" else [size]:
+                self._exports_only(name)
             return
         self._progress("reflection themes: the labelled set, and 250 people x 8 weeks")
         self._emit(themes_bench.measure(), "labelled")
@@ -110,6 +123,8 @@ class Command(BaseCommand):
             if size == "municipality":  # the national data has no learning records (yet)
                 self._progress(f"{size}: measuring the engagement dashboard")
                 self._emit(self._dashboard(), size)
+            # Before the import below adds 10,000 participants to the measured program.
+            self._emit(self._exports(database_url, Path(folder), size), size)
             self._progress(f"{size}: importing 10,000 participants from a CSV file")
             self._emit(people.measure(), size)
             if with_load:
@@ -123,6 +138,23 @@ class Command(BaseCommand):
             self._emit(
                 fanout.measure(size=size, database_url=database_url, progress=self._progress), size
             )
+
+    def _exports_only(self, size: str) -> None:
+        with (
+            tempfile.TemporaryDirectory(prefix="pocketmentor-bench-") as folder,
+            bench_database(Path(folder)) as database_url,
+        ):
+            self._progress(f"{size} on {connection.vendor}: generating data")
+            self._emit(generate.seed(size), size)
+            self._emit(self._exports(database_url, Path(folder), size), size)
+
+    def _exports(self, database_url: str, folder: Path, size: str) -> list[Figure]:
+        self._progress(f"{size}: the participants export, CSV and Excel")
+        return exports.measure(
+            database_url=database_url,
+            folder=folder,
+            progress=lambda text: self._progress(f"{size}: {text}"),
+        )
 
     def _burst(self) -> None:
         if connection.vendor != "postgresql":
