@@ -278,10 +278,20 @@ def _export_file(request: HttpRequest, organization, program, export_id) -> Expo
 @require_GET
 @staff_page(ADMINS)
 def export_file(request: HttpRequest, organization, program, export_id) -> HttpResponse:
-    """An Excel file a worker makes: being prepared (the page looks again by itself), ready
-    to download, or failed."""
+    """An Excel file a worker makes: being prepared, ready to download, or failed.
+
+    While it is prepared the page says so, with a link to look again; htmx asks every three
+    seconds and reloads the page once the file is made (no refresh without JavaScript: axe
+    counts a page that reloads itself against those who need time to read it).
+    """
     job = _export_file(request, organization, program, export_id)
     preparing = job.state == ExportFile.State.PREPARING
+    if request.headers.get("HX-Request") == "true":
+        if preparing:
+            return HttpResponse(status=204)  # nothing new: the page asks again
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     context = {
         "org": organization,
         "program": program,

@@ -43,8 +43,10 @@ def test_a_large_excel_file_is_made_by_a_worker_and_downloaded_when_ready(
     job = ask(client)
     page = client.get(BASE + f"export/{job.pk}/").content.decode()
     assert "Preparing the Excel file" in page and "prepared in the background" in page
-    assert '<meta http-equiv="refresh" content="3">' in page  # looks again without JavaScript
-    assert f'href="{BASE}export/{job.pk}/"' in page  # and a link to look again by hand
+    assert f'href="{BASE}export/{job.pk}/"' in page  # a link to look again, without JavaScript
+    assert f'hx-get="{BASE}export/{job.pk}/" hx-trigger="every 3s"' in page  # htmx asks
+    polled = client.get(BASE + f"export/{job.pk}/", headers={"HX-Request": "true"})
+    assert polled.status_code == 204  # nothing new yet
     assert client.get(BASE + f"export/{job.pk}/download/").status_code == 404  # not yet
     assert AuditEntry.objects.filter(target__endswith="participants-2026-03-11.xlsx").count() == 1
 
@@ -53,7 +55,9 @@ def test_a_large_excel_file_is_made_by_a_worker_and_downloaded_when_ready(
     assert job.state == ExportFile.State.READY and job.rows == 2
     page = client.get(BASE + f"export/{job.pk}/").content.decode()
     assert "The Excel file is ready" in page and "It holds 2 rows" in page
-    assert "http-equiv" not in page
+    assert "hx-get" not in page
+    polled = client.get(BASE + f"export/{job.pk}/", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and polled["HX-Refresh"] == "true"  # htmx reloads the page
     download = client.get(BASE + f"export/{job.pk}/download/")
     assert download.status_code == 200
     assert download["Content-Disposition"] == (
