@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from pocketmentor.accounts.models import User
+from pocketmentor.learning import shared
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.programs.models import Activity, Card, Group, Option, Program, Unit
@@ -38,6 +39,7 @@ def _fresh_cache():
     """Cached figures, kept pages and rate limits never leak from one test into another."""
     for each in caches.all():
         each.clear()
+    shared.forget()  # what this process holds of the kept pages' cache
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@ import random
 import uuid
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from pocketmentor.learning.models import RecallAnswer, Response
@@ -48,9 +50,43 @@ def choice_field(activity: Activity, *, many: bool, seed: str | None) -> forms.F
     )
 
 
+class PageRenderer(DjangoTemplates):
+    """Django's form renderer, with the hidden inputs and text areas a participant page has
+    many of written in Python, as their templates write them (each template took longer to
+    render than the rest of its activity)."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if template_name in _WIDGETS else None
+        if widget is None:
+            return super().render(template_name, context, request)
+        attrs = _attrs(widget["attrs"])
+        if template_name == "django/forms/widgets/textarea.html":
+            text = conditional_escape(widget["value"]) if widget["value"] else ""
+            return (
+                format_html('<textarea name="{}"', widget["name"]) + f"{attrs}>\n{text}</textarea>"
+            )
+        html = format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+        if widget["value"] is not None:
+            html += format_html(' value="{}"', str(widget["value"]))
+        return html + f"{attrs}>"
+
+
+_WIDGETS = {"django/forms/widgets/hidden.html", "django/forms/widgets/textarea.html"}
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 class ResponseForm(forms.Form):
     """One activity's answer; the fields follow the kind of activity."""
 
+    default_renderer = PageRenderer
     key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(
@@ -166,6 +202,7 @@ class SupporterForm(forms.Form):
 class RecallForm(forms.Form):
     """A recall: a quiz's choice again, or how well the participant remembered (FSRS rating)."""
 
+    default_renderer = PageRenderer
     key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, question, shuffle_for: int | None = None, **kwargs):

@@ -39,7 +39,7 @@ from django.template.loader_tags import ExtendsNode
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-from pocketmentor.learning import selectors, tracking
+from pocketmentor.learning import selectors, shared, tracking
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.templatetags.learning_parts import PARTS, PersonalNode
 from pocketmentor.orgs.models import Organization
@@ -146,10 +146,10 @@ def fragments(wanted: dict[str, Callable[[], str]]) -> dict[str, SafeString]:
     """
     if not wanted:
         return {}
-    found = _pages().get_many(list(wanted))
+    found = shared.get_many(list(wanted))
     rendered = {key: _blank(render()) for key, render in wanted.items() if key not in found}
     if rendered:
-        _pages().set_many(rendered, FRAGMENT_SECONDS)
+        shared.set_many(rendered, FRAGMENT_SECONDS)
     return {key: mark_safe(found[key] if key in found else rendered[key]) for key in wanted}  # noqa: S308
 
 
@@ -190,10 +190,10 @@ def assembled(request: HttpRequest, name: str, context: dict, *, key: str) -> Ht
     """Template `name` rendered once for everyone as a shell, kept under `key` (which names
     all it shows), with this person's `{% personal %}` parts rendered alone and put in."""
     page = get_template(name)
-    shell = _pages().get(key)
+    shell = shared.get(key)
     if shell is None:
         shell = _blank(page.render(context | {PARTS: {}}, request))
-        _pages().set(key, shell, FRAGMENT_SECONDS)
+        shared.set(key, shell, FRAGMENT_SECONDS)
     nodes = _personal_nodes(page.template)
     bound = make_context(context, request)
     with bound.bind_template(page.template):

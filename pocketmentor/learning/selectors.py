@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -22,6 +22,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from pocketmentor.learning import shared
 from pocketmentor.learning.models import (
     Enrollment,
     Feedback,
@@ -178,7 +179,7 @@ def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | No
     week = program.week_at(timezone.now())
     version = program.organization.pages_version
     key = f"open-unit:{program.pk}:{version}:{week}:{number or 0}"
-    unit = caches["pages"].get(key)
+    unit = shared.get(key)
     if unit is None:
         units = (
             Unit.objects.published()
@@ -190,7 +191,7 @@ def open_unit(*, enrollment: Enrollment, number: int | None = None) -> Unit | No
         units = units.filter(number=number) if number else units.order_by("-number")
         unit = units.first()
         if unit is not None:
-            caches["pages"].set(key, unit, UNIT_CACHE_SECONDS)  # before it has the program
+            shared.set(key, unit, UNIT_CACHE_SECONDS)  # before it has the program
     if unit is not None:
         unit.program = program
     return unit
@@ -295,6 +296,8 @@ def _add_distributions(states: list[ActivityState]) -> None:
     are cached for a minute (two queries at most when they are not); the participant's own
     answer is always counted, even when it is newer than the cached figures.
     """
+    if not states:
+        return
     cached = cache.get_many([_poll_key(s.activity) for s in states])
     missing = [s for s in states if _poll_key(s.activity) not in cached]
     if missing:
@@ -377,10 +380,10 @@ def seminar_for(*, program: Program, group_id: int | None = None) -> Seminar | N
     """`next_seminar` from the program's seminars ahead, read once for all its participants
     and shared like the unit's content (`open_unit`): no query when they are kept."""
     key = f"seminars:{program.pk}:{program.organization.pages_version}"
-    ahead = caches["pages"].get(key)
+    ahead = shared.get(key)
     if ahead is None:
         ahead = _seminars_ahead(program)
-        caches["pages"].set(key, ahead, SHARED_SECONDS)
+        shared.set(key, ahead, SHARED_SECONDS)
     now = timezone.now()
     for seminar, groups in ahead:
         if seminar.ends_at >= now and (not groups or group_id in groups):
@@ -730,7 +733,7 @@ def _recall_questions(program: Program, *, fresh: bool = False) -> dict[int, Rec
     """The program's key points with their quizzes' options, by id: read once for all its
     participants and shared like the unit's content (`open_unit`), two queries when not."""
     key = f"recall-questions:{program.pk}:{program.organization.pages_version}"
-    questions = None if fresh else caches["pages"].get(key)
+    questions = None if fresh else shared.get(key)
     if questions is None:
         questions = {
             q.pk: q
@@ -738,7 +741,7 @@ def _recall_questions(program: Program, *, fresh: bool = False) -> dict[int, Rec
             .select_related("activity")
             .prefetch_related(Prefetch("activity__options", Option.objects.order_by("position")))
         }
-        caches["pages"].set(key, questions, SHARED_SECONDS)
+        shared.set(key, questions, SHARED_SECONDS)
     return questions
 
 

@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from pocketmentor.conftest import enroll, make_person, signed_in, week_url
+from pocketmentor.learning import shared
 from pocketmentor.learning.forms import RecallForm, ResponseForm
 from pocketmentor.learning.models import Enrollment
 from pocketmentor.learning.pages import touch_organization
@@ -43,6 +44,7 @@ def order_of(form, name: str) -> list[tuple[int, int]]:
 def test_two_participants_sharing_a_part_each_see_their_own_order_of_options(ann, bob, program):
     quiz = quiz_of(program)
     caches["pages"].clear()
+    shared.forget()
     seen = {}
     for person in (ann, bob):
         enrollment = Enrollment.objects.get(user=person)
@@ -59,6 +61,7 @@ def test_a_recalled_quiz_shows_each_participant_their_own_order(ann, bob, progra
     question = RecallQuestion.objects.create(unit=quiz.unit, position=1, activity=quiz)
     task = quiz.unit.activities.get(kind="task")
     caches["pages"].clear()
+    shared.forget()
     for person in (ann, bob):
         enrollment = Enrollment.objects.get(user=person)
         response_record(enrollment=enrollment, activity=task, key=uuid4())  # due from now on
@@ -69,6 +72,7 @@ def test_a_recalled_quiz_shows_each_participant_their_own_order(ann, bob, progra
 
 def test_shared_parts_never_show_another_participants_answers_tokens_or_keys(ann, bob, program):
     caches["pages"].clear()
+    shared.forget()
     unit = program.units.get(number=2)
     reflection = unit.activities.get(kind="reflection")
     ann_client, bob_client = signed_in(ann), signed_in(bob)
@@ -116,6 +120,7 @@ def test_the_shared_shell_shows_each_participant_their_own_group_meter_and_perso
     cara = make_person("cara@fjordvik.example", org=org, role="participant")  # Norwegian too
     enroll(cara, program, groups[1])
     caches["pages"].clear()
+    shared.forget()
     task = program.units.get(number=2).activities.get(kind="task")
     response_record(enrollment=Enrollment.objects.get(user=ann), activity=task, key=uuid4())
     ann_page = page(signed_in(ann), program)  # the shell is rendered and kept by now

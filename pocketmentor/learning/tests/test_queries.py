@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache, caches
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
-from pocketmentor.learning import selectors
+from pocketmentor.learning import selectors, shared
 from pocketmentor.learning.pages import touch
 from pocketmentor.learning.services import response_record
 from pocketmentor.programs.models import Activity, RecallQuestion
@@ -108,6 +108,7 @@ def forget() -> None:
     """Forget kept pages and poll counts; not the day's marks of units already recorded."""
     cache.delete_many([selectors._poll_key(a) for a in Activity.objects.all()])
     caches["pages"].clear()
+    shared.forget()
 
 
 @pytest.mark.parametrize("with_recall", [False, True])
