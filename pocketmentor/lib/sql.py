@@ -78,6 +78,30 @@ def update(
     queryset's `.filter(**where).update(**values)`, without the ORM's cost of building it,
     for statements run for every message sent.
     """
+    sql, arguments = _update(model, where, values, extra=extra, params=params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arguments)
+        return cursor.rowcount
+
+
+def update_returning(
+    model: type[Model],
+    where: Mapping[str, Any],
+    values: Mapping[str, Any],
+    returning: str,
+    *,
+    extra: str = "",
+    params: Iterable[Any] = (),
+) -> list[Any]:
+    """`update`, telling which rows changed: the `returning` field of each (UPDATE … RETURNING,
+    one statement on SQLite and PostgreSQL alike)."""
+    sql, arguments = _update(model, where, values, extra=extra, params=params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {_column(model, returning)}", arguments)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _update(model, where, values, *, extra, params) -> tuple[str, list[Any]]:
     table = connection.ops.quote_name(model._meta.db_table)
     sets = ", ".join(f"{_column(model, name)} = %s" for name in values)
     conditions = [f"{_column(model, name)} = %s" for name in where] + ([extra] if extra else [])
@@ -86,10 +110,7 @@ def update(
         for p in params
     ]
     sql = f"UPDATE {table} SET {sets} WHERE {' AND '.join(conditions)}"  # noqa: S608
-    arguments = _prepared(model, values) + _prepared(model, where) + extra_params
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arguments)
-        return cursor.rowcount
+    return sql, _prepared(model, values) + _prepared(model, where) + extra_params
 
 
 def insert_new(model: type[Model], rows: Iterable[Mapping[str, Any]], *, batch: int = 2000) -> None:

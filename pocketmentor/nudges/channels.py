@@ -9,8 +9,10 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import smtplib
-from email.utils import parseaddr
+from dataclasses import replace
+from email.utils import formatdate, parseaddr
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
@@ -66,18 +68,25 @@ class BuiltOnceEmail(EmailMultiAlternatives):
         return self._built
 
 
-def email_for(nudge: Nudge, message: Message) -> EmailMultiAlternatives:
+def list_unsubscribe(nudge: Nudge) -> str:
     unsubscribe = f"<{unsubscribe_url(nudge.person)}>"
     if settings.NUDGES_UNSUBSCRIBE_EMAIL:
         address = settings.NUDGES_UNSUBSCRIBE_EMAIL
         unsubscribe = f"<mailto:{address}?subject=unsubscribe%20{nudge.person.pk}>, {unsubscribe}"
+    return unsubscribe
+
+
+def email_for(
+    nudge: Nudge, message: Message, *, to: str = "", headers: dict | None = None
+) -> EmailMultiAlternatives:
     email = BuiltOnceEmail(
         subject=message.subject,
         body=message.text,
-        to=[nudge.person.email],
-        headers={
+        to=[to or nudge.person.email],
+        headers=headers
+        or {
             "Message-ID": message_id(nudge),
-            "List-Unsubscribe": unsubscribe,
+            "List-Unsubscribe": list_unsubscribe(nudge),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         },
@@ -88,6 +97,86 @@ def email_for(nudge: Nudge, message: Message) -> EmailMultiAlternatives:
     return email
 
 
+# A plain address, as nearly all are: it goes into the prepared e-mail as it is.
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+# Stand-ins in a prepared e-mail: plain ASCII that no encoding changes and no text holds.
+_STAND_INS = {
+    "to": "pm-to-4f1c@pm-stand-in.invalid",
+    "date": "pm-date-4f1c",
+    "message_id": "pm-message-id-4f1c",
+    "unsubscribe": "pm-unsubscribe-4f1c",
+}
+
+
+SEVEN_BIT = b"\r\nContent-Transfer-Encoding: 7bit\r\n"
+
+
+class Prepared:
+    """An e-mail built once, as bytes, for everyone who gets the same message: the person's
+    address, headers and the personal parts of its text and HTML are put in by replacing
+    stand-ins, instead of building and encoding a MIME message for each (most of a worker's
+    time per message).
+
+    Only where that gives the e-mail Django would build: each stand-in is found in the built
+    e-mail as often as in the text, the address is a plain one, the personal values hold no
+    carriage return, and no line grows past SMTP's 998 characters; otherwise `fill` says None
+    and the e-mail is built the usual way.
+    (Long headers, the personal List-Unsubscribe, are not folded: one line of at most 998.)
+    """
+
+    def __init__(self, nudge: Nudge, shared: Message, text_stand_ins, html_stand_ins):
+        self.text = {s: f"pm-t{n}-4f1c" for n, s in enumerate(text_stand_ins)}
+        self.html = {s: f"pm-h{n}-4f1c" for n, s in enumerate(html_stand_ins)}
+        text, html = shared.text, shared.html
+        for stand_in, token in self.text.items():
+            text = text.replace(stand_in, token)
+        for stand_in, token in self.html.items():
+            html = html.replace(stand_in, token)
+        headers = {
+            "Date": _STAND_INS["date"],
+            "Message-ID": _STAND_INS["message_id"],
+            "List-Unsubscribe": _STAND_INS["unsubscribe"],
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        }
+        email = email_for(
+            nudge, replace(shared, text=text, html=html), to=_STAND_INS["to"], headers=headers
+        )
+        self.sender = sanitize_address(email.from_email, email.encoding or settings.DEFAULT_CHARSET)
+        self.data = email.message().as_bytes(linesep="\r\n")
+        expected = [(_STAND_INS[name].encode(), 1) for name in _STAND_INS]
+        expected += [(t.encode(), shared.text.count(s)) for s, t in self.text.items()]
+        expected += [(t.encode(), shared.html.count(s)) for s, t in self.html.items()]
+        self.usable = all(self.data.count(token) == n for token, n in expected)
+
+    def fill(self, nudge: Nudge, message: Message) -> bytes | None:
+        address = nudge.person.email
+        if not self.usable or not PLAIN_ADDRESS.fullmatch(address):
+            return None
+        values = {
+            _STAND_INS["to"]: address,
+            _STAND_INS["date"]: formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+            _STAND_INS["message_id"]: message_id(nudge),
+            _STAND_INS["unsubscribe"]: list_unsubscribe(nudge),
+        }
+        for stand_in, token in self.text.items():
+            values[token] = message.text_values[stand_in]
+        for stand_in, token in self.html.items():
+            values[token] = message.html_values[stand_in]
+        if any("\r" in value for value in values.values()):
+            return None
+        data = self.data
+        if not all(value.isascii() for value in values.values()):
+            # Parts built from ASCII text say 7bit; with a name like Åse in them, 8bit (as
+            # Django would say of the part that holds it; of the other, also true).
+            data = data.replace(SEVEN_BIT, b"\r\nContent-Transfer-Encoding: 8bit\r\n")
+        for token, value in values.items():
+            data = data.replace(token.encode(), value.replace("\n", "\r\n").encode())
+        if max(map(len, data.split(b"\r\n"))) > 998:
+            return None
+        return data
+
+
 class EmailChannel:
     """One SMTP connection for a batch, opened when the first message goes and kept open for
     the rest; a connection the server dropped is opened again once for the message at hand."""
@@ -95,6 +184,28 @@ class EmailChannel:
     def __init__(self):
         self.connection = None
         self.broken: str = ""  # the server cannot be reached: the rest of the batch waits
+        self.prepared: dict[int, tuple[Message, Prepared | None]] = {}  # by shared message
+
+    def send_nudge(self, nudge: Nudge, message: Message) -> None:
+        """Send a nudge's e-mail: filled in from the one prepared for its shared message where
+        that can be, else built as Django builds it."""
+        shared = message.shared
+        if shared is not None:
+            if id(shared) not in self.prepared:
+                try:
+                    prepared = Prepared(nudge, shared, message.text_values, message.html_values)
+                except (ValueError, UnicodeError):  # refused below, with its reason
+                    prepared = None
+                self.prepared[id(shared)] = (shared, prepared)
+            prepared = self.prepared[id(shared)][1]
+            data = prepared.fill(nudge, message) if prepared else None
+            if data is not None:
+                address = nudge.person.email
+                self._transmit(lambda: self.connection.connection.sendmail(
+                    prepared.sender, [address], data
+                ))  # fmt: skip
+                return
+        self.send(email_for(nudge, message))
 
     def send(self, email: EmailMultiAlternatives) -> None:
         try:
@@ -105,12 +216,15 @@ class EmailChannel:
                 sanitize_address(address, email.encoding or settings.DEFAULT_CHARSET)
         except (ValueError, UnicodeError) as error:  # BadHeaderError is a ValueError
             raise Refused(f"The message cannot be built: {error}") from error
+        self._transmit(lambda: self.connection.send_messages([email]))
+
+    def _transmit(self, send) -> None:
         if self.broken:
             raise Retry(self.broken)
         for attempt in (1, 2):
             self._open()
             try:
-                self.connection.send_messages([email])
+                send()
             except smtplib.SMTPRecipientsRefused as error:
                 codes = [code for code, _ in error.recipients.values()]
                 raise (Refused if all(code >= 500 for code in codes) else Retry)(

@@ -8,10 +8,12 @@ the worker renews its lease (the claim's heartbeat, a statement of its own every
 lease), so a slow batch keeps its rows; a worker that dies stops renewing, and when the lease
 ends its rows are due again and another worker claims them.
 
-Each message is recorded as sent right after the server took it, in its own transaction, and
-only by the claim that holds it. The one window left: a worker that dies after the server
-accepted a message and before that commit sends it again after the lease ends. The copy
-carries the same Message-ID (and push Topic), so it can be recognised; see docs/nudges.md.
+A claim's rows go in groups (SEND_GROUP): one statement takes the people's message slots
+for a group right before it goes, and one records the messages the server took as sent, only
+for the rows the claim still holds. The one window left: a worker that dies after the server
+accepted messages and before that record commits sends them again after the lease ends (at
+most a group, and only what the server took in the last RECORD_WITHIN seconds). The copies
+carry the same Message-ID (and push Topic), so they can be recognised; see docs/nudges.md.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections import Counter, defaultdict
 
 from django.conf import settings
@@ -54,6 +57,14 @@ REASONS = {
     "unpublished": _("The week is not published"),
     "not_staff": _("No longer a facilitator or admin"),
 }
+
+
+# A claim's rows go in groups of this many: one statement takes the people's message slots
+# for a group right before it is sent, and one records the messages the server took, at the
+# end of the group or RECORD_WITHIN seconds after the first of them went, whichever comes
+# first. A worker killed in between sends those again (docs/nudges.md, "The honest limit").
+SEND_GROUP = 25
+RECORD_WITHIN = 0.25
 
 
 def worker_name() -> str:
@@ -132,7 +143,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def deliver(token: str) -> Counter:
-    """Send every row of a claim; how many ended in each state."""
+    """Send every row of a claim, a group at a time; how many ended in each state."""
     rows = list(
         Nudge.objects.filter(claimed_by=token, state=State.CLAIMED)
         .select_related(
@@ -146,17 +157,8 @@ def deliver(token: str) -> Counter:
     )
     batch = _Batch(rows, token)
     try:
-        for nudge in rows:
-            try:
-                state = batch.deliver(nudge)
-            except DatabaseError:
-                raise  # the database is the batch's, not this message's: the lease retries all
-            except Exception as error:
-                # One message that cannot be made (a bad name in its subject, a broken
-                # template) fails alone, with its reason, and the batch goes on.
-                logger.exception("Nudge %s cannot be sent", nudge.key)
-                state = batch.fail(nudge, f"The message cannot be built: {error!r}")
-            batch.counts[state] += 1
+        for start in range(0, len(rows), SEND_GROUP):
+            batch.deliver_group(rows[start : start + SEND_GROUP])
     finally:
         batch.close()
         heartbeat.done.update(batch.counts)
@@ -171,6 +173,8 @@ class _Batch:
         # The lease's end as this claim last set it; renewed while the batch sends.
         self.held_until = min((n.claimed_until for n in rows), default=timezone.now())
         self.counts = Counter()
+        # Sent, not yet recorded: (nudge, channels, when the server took it, the group's now).
+        self.unrecorded: list[tuple[Nudge, str, float, dt.datetime]] = []
         self.renderer = Renderer()
         self.email = channels.EmailChannel()
         self._push = None
@@ -242,12 +246,53 @@ class _Batch:
         if self._push is not None:
             self._push.close()
 
-    # The life of one nudge ------------------------------------------------------------
+    # The life of a group of nudges -----------------------------------------------------
 
-    def deliver(self, nudge: Nudge) -> str:
+    def deliver_group(self, group: list[Nudge]) -> None:
+        """Check each nudge, take the slots of those still to send in one statement, send
+        them, and record those the server took in one statement."""
         now = timezone.now()
+        self._beat(now)
+        ready: list[tuple[Nudge, Preference | None, list[str], dt.timedelta]] = []
+        for nudge in group:
+            self._guarded(nudge, lambda nudge=nudge: self._check(nudge, now, ready))
+        taken = self._reserve_group(ready, now)
+        try:
+            for nudge, pref, ways, gap in ready:
+                if nudge.pk not in taken:  # the slot was not free, or a second message to them
+                    reserve = lambda n=nudge, p=pref, g=gap: self._reserve(n, p, g, now)  # noqa: E731
+                    if self._guarded(nudge, reserve) is not None:
+                        continue
+                self._beat(timezone.now())  # a slow server: the group keeps its rows
+                if self.unrecorded and time.monotonic() - self.unrecorded[0][2] > RECORD_WITHIN:
+                    self._record_sent()  # and what it took is recorded before more goes
+                self._guarded(nudge, lambda n=nudge, p=pref, w=ways: self._send(n, p, w, now))
+        finally:
+            self._record_sent()
+
+    def _beat(self, now: dt.datetime) -> None:
+        """Renew the claim's lease when a sixth of it has passed since the last beat."""
         if now >= self.held_until - lease() + heartbeat_every():
             self.held_until = claim_renew(token=self.token, now=now)
+
+    def _guarded(self, nudge: Nudge, step) -> str | None:
+        """Run one step of a nudge's life and count the state it ended in, if it ended."""
+        try:
+            state = step()
+        except DatabaseError:
+            raise  # the database is the batch's, not this message's: the lease retries all
+        except Exception as error:
+            # One message that cannot be made (a bad name in its subject, a broken
+            # template) fails alone, with its reason, and the batch goes on.
+            logger.exception("Nudge %s cannot be sent", nudge.key)
+            state = self.fail(nudge, f"The message cannot be built: {error!r}")
+        if state:
+            self.counts[state] += 1
+        return state
+
+    def _check(self, nudge: Nudge, now: dt.datetime, ready: list) -> str | None:
+        """What the rules and the person's choices say: the state the nudge ends in now, or
+        None when it is to be sent (then it joins `ready`)."""
         if nudge.stale_at <= now:
             return self._finish(nudge, State.DROPPED, "stale")
         reason = self._not_needed(nudge, now)
@@ -266,10 +311,50 @@ class _Batch:
             return self._finish(nudge, State.SKIPPED, "no_channel")
         # A retry of a message that reached the person one way already keeps no gap to itself.
         gap = dt.timedelta(0) if self.done[nudge.pk] else rules.gap
-        verdict = self._reserve(nudge, pref, gap, now)
-        if verdict is not None:
-            return verdict
-        return self._send(nudge, pref, ways, now)
+        ready.append((nudge, pref, ways, gap))
+        return None
+
+    def _reserve_group(self, ready: list, now: dt.datetime) -> set[int]:
+        """Take the message slots of the first message to each person in `ready`, in one
+        statement per gap and kind (`_take_slots`): the nudges whose slot it took. The
+        others (a slot not free, a second message to one person) take theirs one by one
+        (`_reserve`) right before they go, as a message sent meanwhile may change the answer.
+        """
+        first: dict[int, Nudge] = {}  # person → their first message in the group
+        people: dict[tuple[dt.timedelta, bool], set[int]] = defaultdict(set)
+        for nudge, _pref, _ways, gap in ready:
+            if nudge.person_id not in first:
+                first[nudge.person_id] = nudge
+                people[gap, nudge.kind == Kind.REMINDER].add(nudge.person_id)
+        taken = set()
+        for (gap, reminders), group in people.items():
+            taken |= self._take_slots(group, gap=gap, reminders=reminders, now=now)
+        return {first[person].pk for person in taken}
+
+    def _take_slots(
+        self, people: set[int], *, gap: dt.timedelta, reminders: bool, now: dt.datetime
+    ) -> set[int]:
+        """Take the message slot of each of these people who is on, not opted out and past
+        the gap, in one UPDATE … RETURNING: the people whose slot it took."""
+        where = {"enabled": True} | ({"reminders": True} if reminders else {})
+        conditions = [f"person_id IN ({', '.join(['%s'] * len(people))})"]
+        params: list = sorted(people)
+        if gap:
+            conditions.append("(last_message_at IS NULL OR last_message_at <= %s)")
+            params.append(now - gap)
+        if connection.vendor == "postgresql":
+            # As in `_reserve`: a slot need not wait for the disk.
+            conditions.append("set_config('synchronous_commit', 'off', true) <> ''")
+        return set(
+            sql.update_returning(
+                Preference,
+                where,
+                {"last_message_at": now},
+                "person",
+                extra=" AND ".join(conditions),
+                params=params,
+            )  # fmt: skip
+        )
 
     def _not_needed(self, nudge: Nudge, now: dt.datetime) -> str:
         rules = self.rules[nudge.program_id]
@@ -358,7 +443,7 @@ class _Batch:
         for way in ways:
             try:
                 if way == Delivery.Channel.EMAIL:
-                    self.email.send(channels.email_for(nudge, message))
+                    self.email.send_nudge(nudge, message)
                 elif not self.push.send(self.subscriptions[nudge.person_id], nudge, message):
                     continue  # every subscription had expired: nothing was sent, nothing failed
             except channels.Retry as error:
@@ -389,9 +474,13 @@ class _Batch:
                 nudge, state, error, deliveries=deliveries, attempts=attempts,
                 sent_at=now if sent else None, channels=",".join(sent),
             )  # fmt: skip
+        if sent and not refused:
+            # The row itself records the send (state, sent_at, channels), with the others
+            # of its group (`_record_sent`).
+            self.unrecorded.append((nudge, ",".join(sent), time.monotonic(), now))
+            return State.SENT
         if sent:
-            # The row itself records the send (state, sent_at, channels); attempts that
-            # failed on the way are kept as deliveries, with the server's reason.
+            # Attempts that failed on the way are kept as deliveries, with the server's reason.
             failed = [d for d in deliveries if not d.ok]
             return self._finish(
                 nudge, State.SENT, "; ".join(refused), deliveries=failed,
@@ -412,6 +501,30 @@ class _Batch:
         if moment >= nudge.stale_at:
             return self._finish(nudge, State.DROPPED, "stale")
         return self._finish(nudge, State.PENDING, "", next_attempt_at=moment)
+
+    def _record_sent(self) -> None:
+        """Record the messages the server took and not yet recorded: one UPDATE for each
+        moment and set of channels (one for a whole group, as a rule), only for the rows
+        this claim still holds. It waits for the disk: a sent mark must survive a crash."""
+        unrecorded, self.unrecorded = self.unrecorded, []
+        together = defaultdict(list)
+        for nudge, ways, _took_at, now in unrecorded:
+            together[now, ways].append(nudge)
+        for (now, ways), nudges in together.items():
+            held = Nudge.objects.filter(
+                pk__in=[n.pk for n in nudges], claimed_by=self.token, state=State.CLAIMED
+            ).update(
+                state=State.SENT, error="", claimed_by="", claimed_until=None, sent_at=now,
+                channels=ways,
+            )  # fmt: skip
+            if held < len(nudges):
+                logger.warning(
+                    "%d of %d nudges were claimed again while this worker sent them",
+                    len(nudges) - held, len(nudges),
+                )  # fmt: skip
+            for nudge in nudges:
+                if nudge.kind == Kind.REMINDER:
+                    self.reminded[nudge.program_id, nudge.person_id].append(now)
 
     def _finish(self, nudge: Nudge, state: str, error: str, *, deliveries=(), **fields) -> str:
         """Record the outcome, only if this claim still holds the row."""

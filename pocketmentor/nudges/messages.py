@@ -38,6 +38,12 @@ class Message:
     body: str
     url: str  # where the notification leads
     attachments: list[tuple[str, str, str]] = field(default_factory=list)
+    # A person's message keeps the message shared by everyone who gets the same text, and what
+    # replaces each stand-in in its text and HTML: the e-mail is then built once for all of
+    # them and filled in (channels.EmailChannel.send_nudge).
+    shared: "Message | None" = None
+    text_values: dict[str, str] = field(default_factory=dict)
+    html_values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,16 +100,22 @@ class Renderer:
             "preferences_url": preferences_url(nudge.person),
         }
         text, html, body = shared.text, shared.html, shared.body
-        for name, stand_in in _PERSONAL.items():
-            text = text.replace(stand_in, person[name])
-            html = html.replace(stand_in, escape(person[name]))
+        text_values = {_PERSONAL[name]: value for name, value in person.items()}
+        html_values = {_PERSONAL[name]: escape(value) for name, value in person.items()}
         if RECALL in text or RECALL in html or RECALL in body:
             with translation.override(language):
                 line = self._recall_line(nudge)
-            text = text.replace(RECALL, f"{line}\n" if line else "")
-            html = html.replace(RECALL, f"<p>{escape(line)}</p>" if line else "")
+            text_values[RECALL] = f"{line}\n" if line else ""
+            html_values[RECALL] = f"<p>{escape(line)}</p>" if line else ""
             body = body.replace(RECALL, f" {line}" if line else "")
-        return replace(shared, text=text, html=html, body=body)
+        for stand_in, value in text_values.items():
+            text = text.replace(stand_in, value)
+        for stand_in, value in html_values.items():
+            html = html.replace(stand_in, value)
+        return replace(
+            shared, text=text, html=html, body=body, shared=shared,
+            text_values=text_values, html_values=html_values,
+        )  # fmt: skip
 
     def _recall_line(self, nudge: Nudge) -> str:
         """ "You also have 2 key points to recall": counted once per program and week."""

@@ -85,3 +85,17 @@ def test_update_matching_no_row_changes_nothing(ann):
 
     assert sql.update(Preference, {"person_id": ann.pk + 1000}, {"enabled": False}) == 0
     assert Preference.objects.get(person=ann).enabled is True
+
+
+def test_update_returning_tells_which_rows_changed(django_user_model):
+    people = [django_user_model.objects.create_user(f"r{n}@example.org") for n in range(3)]
+    for person in people:
+        Preference.objects.create(person=person, enabled=person != people[1])
+    changed = sql.update_returning(
+        Preference, {"enabled": True}, {"reminders": False}, "person",
+        extra=f"person_id IN ({people[0].pk}, {people[1].pk})",
+    )  # fmt: skip
+    assert changed == [people[0].pk]
+    assert list(Preference.objects.filter(reminders=False).values_list("person", flat=True)) == [
+        people[0].pk
+    ]

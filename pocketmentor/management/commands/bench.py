@@ -65,6 +65,15 @@ class Command(BaseCommand):
             action="store_true",
             help="only the data and Monday morning: first views after a restart, rotation",
         )
+        parser.add_argument(
+            "--fanout",
+            type=int,
+            metavar="N",
+            help="only the release fan-out, to N participants, on an empty database",
+        )
+        parser.add_argument(
+            "--workers", type=int, help="worker processes for the fan-out (default: one per core)"
+        )
 
     def handle(
         self,
@@ -76,6 +85,8 @@ class Command(BaseCommand):
         monday: bool,
         themes: bool,
         exports_only: bool,
+        fanout: int | None,
+        workers: int | None,
         **options,
     ):
         if burst:
@@ -85,6 +96,9 @@ class Command(BaseCommand):
             setup_test_environment()
             for name in SIZES if size == "all" else [size]:
                 self._exports_only(name)
+            return
+        if fanout:
+            self._fanout(fanout, workers=workers)
             return
         self._progress("reflection themes: the labelled set, and 250 people x 8 weeks")
         self._emit(themes_bench.measure(), "labelled")
@@ -155,6 +169,25 @@ class Command(BaseCommand):
             folder=folder,
             progress=lambda text: self._progress(f"{size}: {text}"),
         )
+
+    def _fanout(self, participants: int, *, workers: int | None) -> None:
+        """The release fan-out alone, to `participants` people on an empty bench database;
+        the figures' size is the bench size of that many participants, else the number."""
+        sizes = {count: name for name, count in fanout.PARTICIPANTS.items()}
+        setup_test_environment()
+        with (
+            tempfile.TemporaryDirectory(prefix="pocketmentor-fanout-") as folder,
+            bench_database(Path(folder)) as database_url,
+        ):
+            figures = fanout.release_fanout(
+                participants=participants,
+                database_url=database_url,
+                workers=workers,
+                progress=self._progress,
+            )
+            self._emit(
+                [Figure(*figure) for figure in figures], sizes.get(participants, str(participants))
+            )
 
     def _burst(self) -> None:
         if connection.vendor != "postgresql":

@@ -37,8 +37,9 @@ class Inbox:
     """An SMTP server's mailbox. `replies` answers the next DATA commands (451, 250 …);
     `hold` keeps the reply to the n-th message back until `release` is set; `delay` (seconds)
     makes every reply slow; `drop_after` closes the connection once it has taken that many
-    messages, as a server that limits messages per connection does. `connections`: the client
-    ends (address, port) that sent messages."""
+    messages, as a server that limits messages per connection does; `gone_after` closes it and
+    stops listening (`restart` listens again). `connections`: the client ends (address, port)
+    that sent messages."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
@@ -51,6 +52,7 @@ class Inbox:
         self.attempts: list[email.message.EmailMessage] = []  # accepted or not
         self.lock = threading.Lock()
         self.drop_after: int | None = None
+        self.gone_after: int | None = None  # stops listening too: the server is gone
         self.connections: set = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
@@ -62,8 +64,11 @@ class Inbox:
             self.attempts.append(message)
             self.connections.add(session.peer)
             drop = self.drop_after is not None and number == self.drop_after
-        if drop:  # closed just after this reply
+            gone = self.gone_after is not None and number == self.gone_after
+        if drop or gone:  # closed just after this reply
             asyncio.get_running_loop().call_soon(server.transport.close)
+        if gone:
+            asyncio.get_running_loop().call_soon(self.controller.server.close)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.hold is not None and number == self.hold:
@@ -75,6 +80,13 @@ class Inbox:
             with self.lock:
                 self.messages.append(message)
         return reply
+
+    def restart(self) -> None:
+        """Listen again on the same port, after `gone_after`."""
+        self.controller.stop()
+        self.gone_after = None
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
@@ -93,7 +105,7 @@ def inbox(settings):
     port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    box.port = port
+    box.port, box.controller = port, controller
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
@@ -101,7 +113,7 @@ def inbox(settings):
     settings.NUDGES_SMTP_TIMEOUT = 10
     yield box
     box.release.set()
-    controller.stop()
+    box.controller.stop()
 
 
 def parts(message) -> tuple[str, str]:

@@ -1,0 +1,176 @@
+"""A claim's rows go in groups: one statement takes the group's message slots, one records
+what the server took. Parallel workers still never send one message twice, and a failure in
+the middle of a batch leaves the rest to send, not sent and not lost."""
+
+import datetime as dt
+import email
+import email.policy
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from pocketmentor.accounts.models import User
+from pocketmentor.conftest import enroll, make_person
+from pocketmentor.nudges import channels, dispatch
+from pocketmentor.nudges.channels import Prepared
+from pocketmentor.nudges.messages import Renderer
+from pocketmentor.nudges.models import Nudge, Preference
+from pocketmentor.nudges.planning import plan
+from pocketmentor.nudges.tests.conftest import at, local, on_postgresql, parts
+
+RELEASE = local(2026, 3, 23, 7, 30, 5)  # week 4 opens
+
+
+def participants(org, program, count: int) -> list:
+    people = [
+        make_person(f"g{n}@fjordvik.example", org=org, role="participant") for n in range(count)
+    ]
+    for person in people:
+        enroll(person, program)
+    return people
+
+
+def test_a_group_takes_its_slots_in_one_statement_and_records_them_sent_in_one(
+    org, program, inbox, monkeypatch
+):
+    monkeypatch.setattr(dispatch, "RECORD_WITHIN", 60)  # however slow this machine is
+    people = participants(org, program, 2 * dispatch.SEND_GROUP)
+    with at(RELEASE):
+        assert plan() == len(people)
+        token = dispatch.claim(limit=len(people))
+        with CaptureQueriesContext(connection) as queries:
+            counts = dispatch.deliver(token)
+    assert counts == {"sent": len(people)}
+    statements = [q["sql"] for q in queries]
+    slots = [s for s in statements if s.startswith('UPDATE "nudges_preference"')]
+    marks = [s for s in statements if s.startswith('UPDATE "nudges_nudge"')]
+    assert len(slots) == 2 and len(marks) == 2  # two groups, not a statement per message
+    assert len(statements) < 15
+    assert sorted(m["To"] for m in inbox.messages) == sorted(p.email for p in people)
+    sent = Nudge.objects.filter(state="sent", claimed_by="", sent_at__isnull=False)
+    assert sent.count() == len(people)
+    assert Preference.objects.filter(last_message_at__isnull=False).count() == len(people)
+
+
+def test_a_second_message_to_one_person_in_a_group_still_keeps_the_gap(ann, org, program, inbox):
+    """Two messages to one person in one group: the first takes the slot, the second waits."""
+    with at(RELEASE):
+        plan()
+        week = program.units.get(number=4)
+        now = dispatch.timezone.now()
+        Nudge.objects.create(
+            kind="release", key="second:ann", person=ann, program=program, unit=week,
+            due_at=now, stale_at=now + dt.timedelta(days=1), next_attempt_at=now,
+        )  # fmt: skip
+        token = dispatch.claim(limit=10)
+        counts = dispatch.deliver(token)
+    assert counts == {"sent": 1, "pending": 1}
+    assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
+    waiting = Nudge.objects.get(state="pending")
+    assert waiting.next_attempt_at >= RELEASE + dt.timedelta(hours=12)
+
+
+def test_a_person_who_turned_messages_off_is_left_out_of_the_groups_statement(
+    ann, bob, program, inbox
+):
+    with at(RELEASE):
+        plan()
+        Preference.objects.filter(person=bob).update(enabled=False)
+        counts = dispatch.deliver(dispatch.claim(limit=10))
+    assert counts == {"sent": 1, "skipped": 1}
+    assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
+    assert Nudge.objects.get(person=bob).error == "unsubscribed"
+
+
+def test_a_server_gone_in_the_middle_of_a_batch_leaves_the_rest_due_and_sends_none_twice(
+    org, program, inbox, worker
+):
+    people = participants(org, program, 12)
+    inbox.gone_after = 5  # takes five messages, then stops listening
+    with at(RELEASE):
+        plan()
+        counts = dispatch.deliver(dispatch.claim(limit=len(people)))
+    assert counts == {"sent": 5, "pending": 7}
+    assert len(inbox.messages) == 5
+    rest = Nudge.objects.filter(state="pending")
+    assert rest.count() == 7 and not rest.filter(claimed_by__gt="").exists()
+    assert all(n.attempts == 1 and n.next_attempt_at > RELEASE for n in rest)
+    inbox.restart()
+    with at(RELEASE + dt.timedelta(minutes=2)):  # after the first retry's wait
+        worker.run_until_idle()
+    assert sorted(m["To"] for m in inbox.messages) == sorted(p.email for p in people)
+    assert set(Nudge.objects.values_list("state", flat=True)) == {"sent"}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_in_parallel_on_postgresql_send_each_message_once(org, program, inbox):
+    people = participants(org, program, 60)
+    tokens: list[list[str]] = [[], []]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(mine: list[str]) -> None:
+        try:
+            start.wait(10)
+            while token := dispatch.claim(limit=7):
+                mine.append(token)
+                dispatch.deliver(token)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with at(RELEASE):
+        plan()
+        threads = [threading.Thread(target=work, args=(mine,)) for mine in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert not errors
+    assert tokens[0] and tokens[1]  # both took part
+    assert sorted(m["To"] for m in inbox.messages) == sorted(p.email for p in people)
+    assert set(inbox.count().values()) == {1}
+    assert Nudge.objects.filter(state="sent").count() == len(people)
+
+
+def test_an_email_filled_in_from_the_prepared_one_is_the_one_django_builds(
+    ann, bob, program, settings
+):
+    settings.NUDGES_UNSUBSCRIBE_EMAIL = "unsubscribe@fjordvik.example"
+    User.objects.filter(pk=bob.pk).update(name="Åse&<b> Berg")  # not ASCII, escaped
+    with at(RELEASE):
+        plan()
+        renderer = Renderer()
+        nudges = Nudge.objects.select_related("person", "program__organization", "unit")
+        for nudge in nudges.order_by("person__email"):
+            message = renderer.render(nudge)
+            prepared = Prepared(nudge, message.shared, message.text_values, message.html_values)
+            data = prepared.fill(nudge, message)
+            assert data is not None and b"pm-" not in data  # every stand-in filled in
+            filled = email.message_from_bytes(data, policy=email.policy.default)
+            built = email.message_from_bytes(
+                channels.email_for(nudge, message).message().as_bytes(linesep="\r\n"),
+                policy=email.policy.default,
+            )
+            names = ["Subject", "From", "To", "Message-ID", "List-Unsubscribe", "MIME-Version"]
+            names += ["List-Unsubscribe-Post", "Auto-Submitted"]
+            # (Django folds a long header, so its value may start with the fold's space.)
+            assert [str(filled[n]) for n in names] == [str(built[n]).strip() for n in names]
+            assert filled.get_content_type() == built.get_content_type()
+            assert parts(filled) == parts(built)
+    assert "Hello Åse&amp;&lt;b&gt;," in parts(filled)[1]  # bob's, the last
+    assert "Hello Åse&<b>," in parts(filled)[0]
+
+
+def test_an_address_that_is_not_plain_is_built_the_usual_way(ann, program):
+    with at(RELEASE):
+        plan()
+        User.objects.filter(pk=ann.pk).update(email="Ann Berg <ann@fjordvik.example>")
+        nudge = Nudge.objects.select_related("person", "program__organization", "unit").get()
+        message = Renderer().render(nudge)
+        prepared = Prepared(nudge, message.shared, message.text_values, message.html_values)
+        assert prepared.usable and prepared.fill(nudge, message) is None
