@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from pocketmentor.nudges.messages import Message
 from pocketmentor.nudges.models import Nudge, PushSubscription
@@ -185,12 +187,15 @@ class EmailChannel:
         self.connection = None
         self.broken: str = ""  # the server cannot be reached: the rest of the batch waits
         self.prepared: dict[int, tuple[Message, Prepared | None]] = {}  # by shared message
+        # Filled-in bytes go to an SMTP server; the console and file backends of a laptop
+        # (and the tests' memory) take the e-mail built the usual way.
+        self.smtp = issubclass(import_string(settings.EMAIL_BACKEND), SMTPBackend)
 
     def send_nudge(self, nudge: Nudge, message: Message) -> None:
         """Send a nudge's e-mail: filled in from the one prepared for its shared message where
         that can be, else built as Django builds it."""
         shared = message.shared
-        if shared is not None:
+        if shared is not None and self.smtp:
             if id(shared) not in self.prepared:
                 try:
                     prepared = Prepared(nudge, shared, message.text_values, message.html_values)

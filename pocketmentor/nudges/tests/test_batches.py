@@ -174,3 +174,15 @@ def test_an_address_that_is_not_plain_is_built_the_usual_way(ann, program):
         message = Renderer().render(nudge)
         prepared = Prepared(nudge, message.shared, message.text_values, message.html_values)
         assert prepared.usable and prepared.fill(nudge, message) is None
+
+
+def test_a_backend_other_than_smtp_gets_the_email_built_the_usual_way(
+    ann, bob, program, mailoutbox
+):
+    """The console and file backends of a laptop, or the tests' memory: no SMTP to fill in."""
+    with at(RELEASE):
+        plan()
+        counts = dispatch.deliver(dispatch.claim(limit=10))
+    assert counts == {"sent": 2}
+    assert sorted(m.to[0] for m in mailoutbox) == ["ann@fjordvik.example", "bob@fjordvik.example"]
+    assert all("Week 4" in m.subject or "Uke 4" in m.subject for m in mailoutbox)
