@@ -187,9 +187,10 @@ class EmailChannel:
         self.connection = None
         self.broken: str = ""  # the server cannot be reached: the rest of the batch waits
         self.prepared: dict[int, tuple[Message, Prepared | None]] = {}  # by shared message
-        # Filled-in bytes go to an SMTP server; the console and file backends of a laptop
-        # (and the tests' memory) take the e-mail built the usual way.
-        self.smtp = issubclass(import_string(settings.EMAIL_BACKEND), SMTPBackend)
+        # Filled-in bytes go to an SMTP server through Django's own backend; the console and
+        # file backends of a laptop, the tests' memory and any backend of one's own (which
+        # may do more with a message) take the e-mail built the usual way.
+        self.smtp = import_string(settings.EMAIL_BACKEND) is SMTPBackend
 
     def send_nudge(self, nudge: Nudge, message: Message) -> None:
         """Send a nudge's e-mail: filled in from the one prepared for its shared message where
