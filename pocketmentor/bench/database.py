@@ -10,6 +10,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import get_runner
 
+from pocketmentor.learning import tracking
+from pocketmentor.lib.caches import delete_matching
+
 
 @contextmanager
 def bench_database(folder: Path, *, suffix: str = "bench") -> Iterator[str]:
@@ -22,14 +25,20 @@ def bench_database(folder: Path, *, suffix: str = "bench") -> Iterator[str]:
         test["NAME"] = f"test_{connection.settings_dict['NAME']}_{suffix}"
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
-    # Kept pages are keyed by ids and versions that a new database repeats: with Redis, those
-    # of the configured database must not reach the bench's, nor the bench's outlive it.
-    caches["pages"].clear()
+    # Kept pages and the marks of the day's first views are keyed by ids and versions that a
+    # new database repeats: with Redis, those of the configured database must not reach the
+    # bench's (a first view would write no record), nor the bench's outlive it.
+    forget_pages_and_marks()
     try:
         yield database_url(connection.settings_dict)
     finally:
-        caches["pages"].clear()
+        forget_pages_and_marks()
         runner.teardown_databases(old_config)
+
+
+def forget_pages_and_marks() -> None:
+    caches["pages"].clear()
+    delete_matching(caches["default"], f"{tracking.PREFIX}*")
 
 
 def database_url(db: dict) -> str:

@@ -14,11 +14,12 @@ from django.utils import timezone
 from pocketmentor.learning import signals
 
 OPENED, READ = "opened", "read"
+PREFIX = "tracked:"  # of every mark's key
 KEEP = 2 * 86_400  # seconds a mark outlives its day
 
 
 def _mark(verb: str, enrollment_id: int, unit_id: int) -> str:
-    return f"tracked:{verb}:{enrollment_id}:{unit_id}:{timezone.now().date().isoformat()}"
+    return f"{PREFIX}{verb}:{enrollment_id}:{unit_id}:{timezone.now().date().isoformat()}"
 
 
 def _first_time(verb: str, enrollment_id: int, unit_id: int) -> bool:

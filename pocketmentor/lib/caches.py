@@ -10,7 +10,7 @@ is Django's Redis cache whose `clear()` empties its own keys only, not the whole
 from collections.abc import Iterator
 from itertools import islice
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
@@ -67,11 +67,19 @@ class PagesRedisCache(RedisCache):
     """Django's Redis cache; `clear()` deletes only keys under this cache's prefix."""
 
     def clear(self) -> None:
-        # The stubs know not the backend's client, Django's documented Redis cache has it.
-        client = self._cache.get_client(None, write=True)  # type: ignore[attr-defined]
-        keys = client.scan_iter(match=self.make_key("*"), count=1000)
-        for chunk in _chunks(keys, 500):
-            client.delete(*chunk)
+        delete_matching(self, "*")
+
+
+def delete_matching(cache: BaseCache, pattern: str) -> None:
+    """Delete the keys of a Redis cache that match `pattern` (as given to `cache.set`), in
+    batches; a local-memory cache is left alone (it belongs to its process)."""
+    if not isinstance(cache, RedisCache):
+        return
+    # The stubs know not the backend's client, Django's documented Redis cache has it.
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    keys = client.scan_iter(match=cache.make_key(pattern), count=1000)
+    for chunk in _chunks(keys, 500):
+        client.delete(*chunk)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

@@ -4,7 +4,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
+from pocketmentor.bench.database import forget_pages_and_marks
 from pocketmentor.conftest import signed_in, week_url
+from pocketmentor.learning import tracking
 from pocketmentor.lib.caches import BytesLocMemCache, PagesRedisCache
 
 needs_redis = pytest.mark.skipif(
@@ -71,3 +73,14 @@ def test_a_kept_page_in_redis_is_served_by_another_process_and_after_a_restart(
     caches["pages"].close()
     with django_assert_num_queries(2):  # session with its person, versions: served as kept
         assert client.get(week_url(program)).status_code == 200
+
+
+@needs_redis
+def test_the_bench_forgets_kept_pages_and_the_marks_of_first_views_and_nothing_else():
+    caches["default"].set("not-a-mark", 1)
+    caches["default"].set(f"{tracking.PREFIX}opened:1:2:2026-03-11", 1)
+    caches["pages"].set("a-page", b"html")
+    forget_pages_and_marks()
+    assert caches["pages"].get("a-page") is None
+    assert caches["default"].get(f"{tracking.PREFIX}opened:1:2:2026-03-11") is None
+    assert caches["default"].get("not-a-mark") == 1
