@@ -60,11 +60,12 @@ def measure(*, database_url: str, folder: Path, progress) -> list[Figure]:
 
 def prepare(*, progress) -> tuple[str, str, str]:
     """The measured program's organization, program and an admin's e-mail, ready to export."""
+    from django.db import connection
     from django.db.models import Exists, OuterRef
 
     from pocketmentor.accounts.models import User
     from pocketmentor.bench import bulk
-    from pocketmentor.insights.models import Engagement
+    from pocketmentor.insights.models import Engagement, WeekFigure
     from pocketmentor.insights.services import figures_refresh
     from pocketmentor.learning.models import Enrollment
     from pocketmentor.orgs.models import Membership
@@ -100,6 +101,12 @@ def prepare(*, progress) -> tuple[str, str, str]:
         bulk.write_rows(Engagement, fields, rows)
     progress("exports: the figures refreshed, as the worker keeps them")
     figures_refresh(program=program, full=True)
+    if connection.vendor == "postgresql":
+        # As autovacuum soon would: with the statistics of the empty tables, PostgreSQL reads
+        # the figures of 500 groups by scanning every group's (2.5 s a query instead of 5 ms).
+        with connection.cursor() as cursor:
+            for model in (Engagement, WeekFigure):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return org.slug, program.slug, email
 
 
