@@ -87,8 +87,8 @@ def test_compose_runs_web_and_worker_from_one_image_beside_postgres_redis_and_ca
     assert web["image"] == worker["image"] and web["build"]["dockerfile"] == "Containerfile"
     assert web["command"] == ["pocketmentor", "serve", "--migrate"]
     assert worker["command"] == ["pocketmentor", "worker"]
-    # Each has a data folder of its own: nothing a request needs lives there.
-    assert web["volumes"] != worker["volumes"]
+    # One data folder for both: an Excel export the worker makes is downloaded from the web.
+    assert web["volumes"] == worker["volumes"] == ["web-data:/data"]
     for app in (web, worker):
         assert app["environment"]["DATABASE_URL"].endswith("@postgres:5432/pocketmentor")
         assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
