@@ -60,3 +60,27 @@ def migrate_under_lock(*, stdout: TextIO, verbosity: int = 1) -> None:
             call_command("migrate", interactive=False, verbosity=verbosity, stdout=stdout)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def warm_up() -> None:
+    """Pay at start what each web process's first requests would: every view module imported
+    with the URL patterns, each language's translations read, and our templates compiled.
+
+    About 0.2 s of CPU a process (docs/performance.md): right after a restart, the first
+    participants of a Monday morning wait for none of it.
+    """
+    from django.conf import settings
+    from django.template import engines
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().reverse_dict  # noqa: B018 - reading it imports and resolves every pattern
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Save")
+    for engine in engines.all():
+        for folder in map(Path, engine.template_dirs):
+            if folder.is_relative_to(settings.BASE_DIR):
+                for path in sorted(folder.rglob("*.html")):
+                    get_template(path.relative_to(folder).as_posix())

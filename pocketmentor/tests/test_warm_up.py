@@ -1,0 +1,28 @@
+"""A web process compiles our templates when it starts, not on its first requests."""
+
+import importlib
+
+from django.template import engines
+
+from pocketmentor import wsgi
+from pocketmentor.lib.startup import warm_up
+
+
+def cached_loader():
+    return engines["django"].engine.template_loaders[0]
+
+
+def test_warm_up_compiles_the_participant_pages_templates_and_only_ours():
+    loader = cached_loader()
+    loader.reset()
+    assert "learning/unit.html" not in loader.get_template_cache
+    warm_up()
+    compiled = set(loader.get_template_cache)
+    assert {"learning/unit.html", "learning/_activity.html", "base.html"} <= compiled
+    assert not any(name.startswith("admin/") for name in compiled)  # Django's own: on demand
+
+
+def test_the_web_application_is_warm_once_imported():
+    cached_loader().reset()
+    importlib.reload(wsgi)  # as a web process starts
+    assert "learning/unit.html" in cached_loader().get_template_cache
