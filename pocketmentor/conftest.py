@@ -5,6 +5,7 @@ a live three-week program, and an outsider from another organization with its ow
 """
 
 import datetime as dt
+import logging
 import os
 import uuid
 from zoneinfo import ZoneInfo
@@ -26,6 +27,9 @@ OSLO = ZoneInfo("Europe/Oslo")
 # A Wednesday in the program's second week: week 1 opened Monday 2 March 2026 at 07:30.
 NOW = dt.datetime(2026, 3, 11, 12, 0, tzinfo=OSLO)
 START = dt.date(2026, 3, 2)
+# Threads that outlive a test (an SMTP server on loopback, the live server) may log after
+# pytest closed that test's capture: a lost line is not worth a traceback in the output.
+logging.raiseExceptions = False
 
 
 @pytest.fixture(autouse=True)
