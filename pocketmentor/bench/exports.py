@@ -145,7 +145,9 @@ def _baseline() -> float:
 
 
 def _peak_since(baseline: float) -> float:
-    return _memory()["VmHWM"] - baseline
+    # The kernel updates the mark lazily: a process that grew by nothing may read a few
+    # pages below its baseline, which is no growth.
+    return max(0.0, _memory()["VmHWM"] - baseline)
 
 
 def _csv(table: str, org: str, program: str, email: str) -> dict:
