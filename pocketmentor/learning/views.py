@@ -255,17 +255,15 @@ def _activity_parts(enrollment, states, failed=None) -> list[tuple]:
             key = _part_key("activity", activity.pk, enrollment.program)
             wanted[key] = partial(_render_activity, enrollment.program, state)
             items.append((state, None, key))
-    parts = pages.fragments(wanted)
-    result = []
-    for state, form, key in items:
-        part = None
-        if key is not None:
-            seed = response_seed(state.activity, enrollment.pk)
-            part = _ordered(parts[key], f"a{state.activity.pk}", state.activity, seed)
-            if part is None:
-                form = ResponseForm(activity=state.activity, shuffle_for=enrollment.pk)
-        result.append((state, form, part))
-    return result
+
+    def in_their_order(state, part):
+        seed = response_seed(state.activity, enrollment.pk)
+        return _ordered(part, f"a{state.activity.pk}", state.activity, seed)
+
+    def own_form(state):
+        return ResponseForm(activity=state.activity, shuffle_for=enrollment.pk)
+
+    return _assembled(items, pages.fragments(wanted), in_their_order, own_form)
 
 
 def _recall_parts(enrollment, recall, failed=None) -> list[tuple]:
@@ -279,17 +277,28 @@ def _recall_parts(enrollment, recall, failed=None) -> list[tuple]:
         key = _part_key("recall", question.pk, enrollment.program)
         wanted[key] = partial(_render_recall, enrollment.program, item)
         items.append((item, None, key))
-    parts = pages.fragments(wanted)
+
+    def in_their_order(item, part):
+        activity = item.question.activity
+        seed = recall_seed(activity, enrollment.pk) if activity else None
+        return _ordered(part, f"r{item.question.pk}", activity, seed)
+
+    return _assembled(
+        items, pages.fragments(wanted), in_their_order, lambda item: _recall_form(item, enrollment)
+    )
+
+
+def _assembled(items, parts, in_their_order, own_form) -> list[tuple]:
+    """(thing, form, html) for each of `items`: a shared part put in the person's order, or,
+    where its options could not be found in it, the person's own form to render instead."""
     result = []
-    for item, form, key in items:
+    for thing, form, key in items:
         part = None
         if key is not None:
-            activity = item.question.activity
-            seed = recall_seed(activity, enrollment.pk) if activity else None
-            part = _ordered(parts[key], f"r{item.question.pk}", activity, seed)
+            part = in_their_order(thing, parts[key])
             if part is None:
-                form = _recall_form(item, enrollment)
-        result.append((item, form, part))
+                form = own_form(thing)
+        result.append((thing, form, part))
     return result
 
 
