@@ -1,7 +1,9 @@
 """The dashboard's reminder to a participant at risk goes as a nudge, under the nudge rules:
-the person's choices, working hours, the unsubscribe link, the reminder cap, once a day."""
+the person's choices, working hours, the unsubscribe link and what it does, the reminder cap,
+once a day."""
 
 import pytest
+from django.test import Client
 
 from pocketmentor.audit.models import Entry
 from pocketmentor.conftest import signed_in
@@ -80,6 +82,30 @@ def test_outside_working_hours_the_reminder_waits_for_the_morning(
     with at(local(2026, 3, 27, 7, 0, 5)):
         worker.run_until_idle()
     assert [m["Subject"] for m in inbox.to("bob@fjordvik.example")] == ["Five minutes for week 4?"]
+
+
+def test_an_unsubscribe_through_the_link_stops_a_waiting_reminder_and_the_next_ask(
+    facilitator, bob, program, rules, inbox, worker
+):
+    client = signed_in(facilitator)
+    with at(local(2026, 3, 26, 21, 0)):  # Thursday evening: it waits for the morning
+        remind(client, bob)
+    with at(local(2026, 3, 26, 22, 0)):  # the one-click link of an earlier message
+        response = Client().post(
+            f"/nudges/unsubscribe/{preference_token(bob)}/",
+            "List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 200
+    with at(local(2026, 3, 27, 7, 0, 5)):
+        worker.run_until_idle()
+    assert (asked(bob).get().state, asked(bob).get().error) == ("skipped", "unsubscribed")
+    with at(local(2026, 3, 28, 21, 30)):  # asked again past the day's pause
+        page = remind(client, bob).content.decode()
+        worker.run_until_idle()
+    assert "har slått av påminnelser, så ingen ble sendt" in page
+    assert asked(bob).count() == 1
+    assert inbox.to("bob@fjordvik.example") == []
 
 
 def test_it_counts_toward_the_reminder_cap(facilitator, bob, program, rules, inbox, worker):
