@@ -1,7 +1,9 @@
-"""The raw SQL helpers (lib/sql.py), on whichever database the suite runs against."""
+"""The raw SQL helpers (lib/sql.py), on whichever database the suite runs against: upsert,
+update, update_returning and insert_new."""
 
 import datetime as dt
 
+import time_machine
 from django.utils import timezone
 
 from pocketmentor.insights.models import UnitProgress, WeekTally
@@ -99,3 +101,35 @@ def test_update_returning_tells_which_rows_changed(django_user_model):
     assert list(Preference.objects.filter(reminders=False).values_list("person", flat=True)) == [
         people[0].pk
     ]
+
+
+def test_insert_new_adds_rows_with_the_fields_defaults(ann):
+    moment = dt.datetime(2026, 3, 23, 7, 30, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        sql.insert_new(Preference, [{"person_id": ann.pk, "reminders": False}])
+
+    row = Preference.objects.get(person=ann)
+    assert (row.enabled, row.email, row.reminders, row.time_zone) == (True, True, False, "")
+    assert (row.reminder_weekday, row.last_message_at) == (None, None)
+    assert row.updated_at == moment  # a callable default, called for the row
+
+
+def test_insert_new_leaves_out_rows_whose_unique_fields_are_taken(ann, bob):
+    Preference.objects.create(person=bob, enabled=False)
+
+    rows = [{"person_id": bob.pk}, {"person_id": ann.pk}, {"person_id": ann.pk, "email": False}]
+    sql.insert_new(Preference, rows)
+
+    assert Preference.objects.count() == 2
+    assert Preference.objects.get(person=bob).enabled is False  # the row already there stays
+    assert Preference.objects.get(person=ann).email is True  # the first of the same key wins
+
+
+def test_insert_new_writes_every_row_past_a_batch_and_nothing_for_none(django_user_model):
+    people = [django_user_model.objects.create_user(f"b{n}@example.org") for n in range(5)]
+
+    sql.insert_new(Preference, [], batch=2)
+    assert not Preference.objects.exists()
+    sql.insert_new(Preference, ({"person_id": p.pk} for p in people), batch=2)
+
+    assert sorted(Preference.objects.values_list("person", flat=True)) == [p.pk for p in people]
