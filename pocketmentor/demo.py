@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from pocketmentor.accounts.models import User
+from pocketmentor.insights.services import records_backfill, rollups_rebuild
+from pocketmentor.insights.services.themes import themes_refresh
 from pocketmentor.learning.models import Enrollment, Feedback, RecallAnswer, RecallCard, Response
 from pocketmentor.learning.services import SCHEDULER
 from pocketmentor.orgs.models import Membership, Organization
@@ -309,9 +311,6 @@ def _records(program, language, rng, now) -> None:
     and some open it without doing anything. The facilitator replies to some reflections
     shared with the facilitators or a group (which the facilitators see).
     """
-    from pocketmentor.insights.services import records_backfill, rollups_rebuild
-    from pocketmentor.insights.services.themes import themes_refresh
-
     facilitator = program.organization.memberships.get(role=Membership.Role.FACILITATOR).user
     first: dict[tuple[int, int], dt.datetime] = {}
     shared = []

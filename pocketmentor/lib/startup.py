@@ -9,9 +9,14 @@ import fcntl
 from pathlib import Path
 from typing import TextIO
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.template import engines
+from django.template.loader import get_template
+from django.urls import get_resolver
+from django.utils import translation
 
 from pocketmentor.lib.env import DATABASE_EXAMPLE
 
@@ -69,12 +74,6 @@ def warm_up() -> None:
     About 0.2 s of CPU a process (docs/performance.md): right after a restart, the first
     participants of a Monday morning wait for none of it.
     """
-    from django.conf import settings
-    from django.template import engines
-    from django.template.loader import get_template
-    from django.urls import get_resolver
-    from django.utils import translation
-
     get_resolver().reverse_dict  # noqa: B018 - reading it imports and resolves every pattern
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
