@@ -1,4 +1,5 @@
-"""The week's release says how many key points are due for recall: no extra message."""
+"""The week's release says how many key points are due for recall, by e-mail and on the phone:
+no extra message; and a recall is not the week's own challenge for a reminder."""
 
 import uuid
 
@@ -6,6 +7,7 @@ import time_machine
 
 from pocketmentor.learning.services import recall_answer, response_record
 from pocketmentor.nudges.tests.conftest import at, local, parts
+from pocketmentor.nudges.tests.test_push import subscribe
 from pocketmentor.programs.models import RecallQuestion
 
 
@@ -58,3 +60,46 @@ def test_a_release_without_key_points_due_says_nothing_of_recall(ann, program, i
     text, html = parts(inbox.to("ann@fjordvik.example")[0])
     assert "\x00" not in text + html
     assert "hovedpoeng" not in text
+
+
+def test_the_release_on_the_phone_mentions_the_key_points_due_too(
+    ann, program, inbox, push_service, worker
+):
+    phone = subscribe(ann, push_service)
+    unit = program.units.get(number=3)
+    for n in (1, 2):
+        RecallQuestion.objects.create(unit=unit, position=n, prompt=f"Point {n}?", answer="A.")
+    with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
+        response_record(
+            enrollment=ann.enrollments.get(),
+            activity=unit.activities.get(kind="task"),
+            key=uuid.uuid4(),
+        )
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()
+        worker.run_until_idle()
+    [request] = push_service.requests
+    payload = phone.read(request["body"])
+    assert payload["body"] == "Uke 4 er åpen: Week 4 challenge Du har også 2 hovedpoeng å repetere."
+    assert len(inbox.messages) == 1  # the same release by e-mail, and no message of its own
+
+
+def test_a_recall_is_not_the_weeks_own_challenge_and_leaves_the_reminder(
+    ann, program, inbox, worker
+):
+    unit = program.units.get(number=3)
+    point = RecallQuestion.objects.create(unit=unit, position=1, prompt="Point?", answer="A.")
+    with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
+        response_record(
+            enrollment=ann.enrollments.get(),
+            activity=unit.activities.get(kind="task"),
+            key=uuid.uuid4(),
+        )
+    with at(local(2026, 3, 23, 7, 30, 5)):
+        worker.run_until_idle()  # week 4 opens
+    with time_machine.travel(local(2026, 3, 24, 9, 0), tick=False):
+        recall_answer(enrollment=ann.enrollments.get(), question=point, key=uuid.uuid4(), rating=3)
+    inbox.clear()
+    with at(local(2026, 3, 25, 12, 0, 5)):  # Wednesday: the first reminder
+        worker.run_until_idle()
+    assert [m["Subject"] for m in inbox.to("ann@fjordvik.example")] == ["Fem minutter til uke 4?"]
