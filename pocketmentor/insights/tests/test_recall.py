@@ -91,6 +91,18 @@ def test_recall_makes_a_participant_active_only_when_the_program_counts_it(ann, 
     assert counted == [(1, 1), (2, 1)]
 
 
+def test_a_recall_keeps_a_participant_off_the_at_risk_list_whatever_the_program_counts(
+    ann, bob, program, point
+):
+    Enrollment.objects.filter(program=program).update(enrolled_at=at(1) - dt.timedelta(days=3))
+    for person in (ann, bob):
+        act(person.enrollments.get(), activity(program, 1, "task"), at(1, 2))
+    recall(ann.enrollments.get(), point, at(3, 2), rating=3)  # recall is not counted as active
+    quiet = selectors.at_risk(program=program, now=at(4, 3)).object_list
+    assert [row.enrollment.user for row in quiet] == [bob]
+    assert Engagement.objects.get(enrollment__user=ann).done == 2  # "activities done" too
+
+
 def test_rebuilt_rollups_keep_the_weeks_of_recall(ann, program, point):
     enrollment = ann.enrollments.get()
     act(enrollment, activity(program, 1, "task"), at(1, 2))
