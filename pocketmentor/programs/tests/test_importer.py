@@ -99,6 +99,17 @@ def test_leadership_template_reads_in_both_languages(language):
     assert quiz.multiple and [o.correct for o in quiz.options] == [True, True, False, False]
     assert spec.units[0].activities[3].scale.max == 5
     assert spec.units[0].cards[2].kind == "quote" and spec.units[0].cards[2].caption
+    # Each week's quiz comes back as recall, and so does a key point with its answer.
+    for unit in spec.units:
+        assert [a.recall for a in unit.activities] == [False, False, True, False]
+        assert len(unit.recall) == 1 and unit.recall[0].question and unit.recall[0].answer
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_onboarding_template_asks_its_quizzes_again(language):
+    spec = read_program(LIBRARY / "onboarding" / language)
+    quizzes = [a for unit in spec.units for a in unit.activities if a.kind == "quiz"]
+    assert quizzes and all(quiz.recall for quiz in quizzes)
 
 
 # What a folder may say
