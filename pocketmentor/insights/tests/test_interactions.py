@@ -9,6 +9,7 @@ import pytest
 from pocketmentor.insights.models import LearningRecord
 from pocketmentor.insights.xapi import problems
 from pocketmentor.learning.services import response_record
+from pocketmentor.programs.models import Activity, Option
 
 
 def answered(program, ann, kind, **fields):
@@ -44,6 +45,28 @@ def test_a_scale_poll_is_a_choice_among_its_points_with_the_ends_described(ann, 
     assert definition["choices"][4]["description"] == {"nb": "5 Always"}
     assert "correctResponsesPattern" not in definition and "score" not in statement["result"]
     assert statement["result"]["response"] == "4"
+    assert problems(statement) == []
+
+
+def test_a_poll_of_options_is_a_choice_answered_by_their_ids(ann, program):
+    unit = program.units.get(number=1)
+    poll = Activity.objects.create(unit=unit, position=5, kind="poll", prompt="Which first?")
+    one, two = (
+        Option.objects.create(activity=poll, position=n, text=text)
+        for n, text in ((1, "Listen"), (2, "Decide"))
+    )
+    response_record(
+        enrollment=ann.enrollments.get(), activity=poll, key=uuid.uuid4(), option_ids=[two.pk]
+    )
+    statement = LearningRecord.objects.get(activity_id=poll.pk).statement
+    definition = statement["object"]["definition"]
+    assert definition["interactionType"] == "choice"
+    assert definition["choices"] == [
+        {"id": str(one.pk), "description": {"nb": "Listen"}},
+        {"id": str(two.pk), "description": {"nb": "Decide"}},
+    ]
+    assert "correctResponsesPattern" not in definition and "score" not in statement["result"]
+    assert statement["result"]["response"] == str(two.pk)
     assert problems(statement) == []
 
 
