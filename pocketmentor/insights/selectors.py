@@ -492,16 +492,15 @@ class ThemeView:
 
 
 def themes(
-    *, program: Program, group_id: int | None = None, since_week: int = 1
+    *, program: Program, group_id: int | None = None, since_week: int = 1, week: int | None = None
 ) -> tuple[int | None, list[ThemeView]]:
-    """The newest program week's themes (from `since_week` on) for the whole program or one
-    group, with up to three quotes each that the facilitators may still read: one query,
-    two with themes. Returns (week or None, [ThemeView])."""
+    """The newest program week's themes (from `since_week` on, or of `week` alone) for the
+    whole program or one group, with up to three quotes each that the facilitators may still
+    read: one query, two with themes. Returns (week or None, [ThemeView])."""
+    weeks = Q(week=week) if week is not None else Q(week__gte=since_week)
     rows = list(
         Theme.objects.filter(
-            Q(group_id=group_id) if group_id else Q(group__isnull=True),
-            program=program,
-            week__gte=since_week,
+            Q(group_id=group_id) if group_id else Q(group__isnull=True), weeks, program=program
         ).order_by("-week", "position")
     )
     if not rows:

@@ -80,14 +80,21 @@ def _tally_rows(program, weeks: list[int]) -> list[tuple[int, list[int]]]:
     ]
 
 
-def _themes(program, since_week: int = 1, group_id: int | None = None) -> dict:
-    week, found = selectors.themes(program=program, group_id=group_id, since_week=since_week)
-    return {"themes_week": week, "themes": found}
+def _themes(
+    program, since_week: int = 1, group_id: int | None = None, week: int | None = None
+) -> dict:
+    found_week, found = selectors.themes(
+        program=program, group_id=group_id, since_week=since_week, week=week
+    )
+    return {"themes_week": found_week, "themes": found}
 
 
-def feed_themes(program, group_id: int | None) -> str:
-    """The themes at the top of the facilitators' feed, of the group it is filtered on."""
-    return render_to_string("insights/_feed_themes.html", _themes(program, group_id=group_id))
+def feed_themes(program, group_id: int | None, week: int | None) -> str:
+    """The themes at the top of the facilitators' feed, of the group and the week it is
+    filtered on (else the newest week's)."""
+    return render_to_string(
+        "insights/_feed_themes.html", _themes(program, group_id=group_id, week=week)
+    )
 
 
 @require_GET

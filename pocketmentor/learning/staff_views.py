@@ -19,9 +19,9 @@ from pocketmentor.orgs.permissions import AUTHORS, staff_page
 from pocketmentor.programs.models import Program
 
 # What higher apps show above the feed (insights: the themes of what was shared), each a
-# function of the program and the group filtered on (or None) that returns HTML; registered
-# when those apps are ready.
-FEED_SECTIONS: list[Callable[[Program, int | None], str]] = []
+# function of the program and the group and week filtered on (or None) that returns HTML;
+# registered when those apps are ready.
+FEED_SECTIONS: list[Callable[[Program, int | None, int | None], str]] = []
 
 
 def _where(program, query: QueryDict) -> tuple[selectors.FeedFilters, str]:
@@ -50,7 +50,7 @@ def shared_feed(request: HttpRequest, organization, program) -> HttpResponse:
         "groups": list(program.groups.all()),
         "weeks": list(program.units.order_by("number").values_list("number", flat=True)),
         "sections": [
-            mark_safe(section(program, filters.group))  # noqa: S308 - the apps' own templates
+            mark_safe(section(program, filters.group, filters.week))  # noqa: S308 - our templates
             for section in FEED_SECTIONS
         ],
     }

@@ -25,6 +25,12 @@ FEEDBACK_NB = [
     "Jeg øvde på å gi tilbakemelding rett etter møtet.",
 ]
 
+DELEGATION_NB = [
+    "Jeg øvde på delegering i dag.",
+    "Delegering er vanskelig for meg.",
+    "Delegeringen gikk bedre denne uka.",
+]
+
 
 def test_the_labelled_set_has_both_languages_their_themes_and_noise():
     rows = bench.labelled()
@@ -147,6 +153,24 @@ def test_the_feed_filtered_on_a_group_shows_that_groups_themes(
     assert words in client.get(f"{feed}?group={groups[0].pk}").content.decode()
     page = client.get(f"{feed}?group={groups[1].pk}").content.decode()
     assert words not in page and "No recurring themes yet" in page
+
+
+def test_the_feed_filtered_on_a_week_shows_that_weeks_themes(program, facilitator, writers):
+    reflection = program.units.get(number=2).activities.get(kind="reflection")
+    for enrollment, text in zip(writers, DELEGATION_NB, strict=False):
+        answer(enrollment, reflection, text=text, **SHARED)
+    themes_compute(program=program, week=1)
+    themes_compute(program=program, week=2)
+    client = signed_in(facilitator)
+    feed = reverse("shared:feed", args=["fjordvik", "lead"])
+    client.post("/language/", {"language": "en"})
+    newest = client.get(feed).content.decode()
+    assert "<strong>delegering" in newest and "(week 2)" in newest
+    first = client.get(f"{feed}?week=1").content.decode()
+    assert "<strong>tilbakemelding" in first and "(week 1)" in first
+    assert "<strong>delegering" not in first
+    page = client.get(f"{feed}?week=3").content.decode()
+    assert "<strong>" not in page.split("</h2>")[1] and "No recurring themes yet" in page
 
 
 def test_another_organization_sees_none_of_the_themes(program, writers):
