@@ -27,6 +27,7 @@ from pocketmentor.conftest import OSLO
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.lib.env import email_settings
 from pocketmentor.lib.markdown import render_markdown
+from pocketmentor.management.commands.demo import login_link_command
 from pocketmentor.orgs.models import Membership
 from pocketmentor.programs.models import Group, Program, Seminar
 
@@ -128,9 +129,31 @@ def test_demo_command_prints_a_link_for_each_role(capsys):
 
 @pytest.mark.django_db
 def test_demo_command_names_the_port_for_more_links(capsys, monkeypatch):
+    monkeypatch.delenv("DATA_DIR")  # the suite's own; settings read it already
     monkeypatch.setenv("PORT", "8080")
     call_command("demo", "--no-serve")
     assert "`PORT=8080 pocketmentor login-link EMAIL` prints another." in capsys.readouterr().out
+
+
+def test_more_links_are_asked_for_with_the_demos_data_folder_and_program_path(
+    monkeypatch, tmp_path
+):
+    """As after `DATA_DIR=… PORT=8080 make demo`: neither setting nor .venv/bin is the shell's."""
+    monkeypatch.setenv("DATA_DIR", "/srv/pocket mentor")
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/pocketmentor", "demo"])
+    assert login_link_command() == (
+        "DATA_DIR='/srv/pocket mentor' PORT=8080 .venv/bin/pocketmentor login-link EMAIL"
+    )
+    # Installed where the shell finds it, the command is its name alone.
+    installed = tmp_path / "pocketmentor"
+    installed.write_text("#!/bin/sh\n")
+    installed.chmod(0o755)
+    monkeypatch.setattr(sys, "argv", [str(installed), "demo"])
+    monkeypatch.delenv("DATA_DIR")
+    assert login_link_command() == "PORT=8080 pocketmentor login-link EMAIL"
 
 
 def test_tests_never_read_the_developers_data_folder():

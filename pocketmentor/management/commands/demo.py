@@ -1,4 +1,7 @@
 import os
+import shlex
+import shutil
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -46,13 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("The demo organization is ready. Sign in as:"))
         for role, user in people.items():
             self.stdout.write(f"  {ROLES[role]} ({user.email}): {login_link_url(user=user)}")
-        port = os.environ.get("PORT")
-        again = (
-            f"PORT={port} pocketmentor login-link EMAIL"
-            if port
-            else "pocketmentor login-link EMAIL"
-        )
-        self.stdout.write(f"Each link works once; `{again}` prints another.")
+        self.stdout.write(f"Each link works once; `{login_link_command()}` prints another.")
         if not no_serve:
             if "EMAIL_URL" not in os.environ:
                 # The server and the worker (child processes) write each e-mail to a file.
@@ -64,3 +61,23 @@ class Command(BaseCommand):
                 )
             self.stdout.write("A worker runs beside the server and sends what is due.")
             call_command("serve", with_worker=True)
+
+
+def login_link_command() -> str:
+    """The command that prints another link for this demo, as one would type it here."""
+    # DATA_DIR and PORT given on the demo's command line are not in the next command's shell.
+    given = [f"{name}={shlex.quote(os.environ[name])}" for name in ("DATA_DIR", "PORT")
+             if os.environ.get(name)]  # fmt: skip
+    return " ".join([*given, program_name(), "login-link", "EMAIL"])
+
+
+def program_name() -> str:
+    """`pocketmentor` when the shell finds it, else the path the demo was started by."""
+    started = sys.argv[0]
+    if os.path.basename(started) != "pocketmentor":
+        return "pocketmentor"  # started some other way (call_command, python -m)
+    found = shutil.which("pocketmentor")
+    if found and os.path.realpath(found) == os.path.realpath(started):
+        return "pocketmentor"
+    relative = os.path.relpath(started)
+    return shlex.quote(started if relative.startswith("..") else relative)
