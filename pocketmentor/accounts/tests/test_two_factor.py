@@ -102,6 +102,31 @@ def test_a_recovery_code_works_once(with_app):
     assert StaticToken.objects.filter(device__user=admin).count() == 9
 
 
+def test_each_wrong_code_makes_the_next_try_wait_twice_as_long(with_app):
+    admin, codes = with_app
+    device = TOTPDevice.objects.get(user=admin)
+
+    def wrong() -> str:
+        return f"{(int(app_code(device)) + 500_000) % 10**6:06d}"
+
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False) as clock:
+        client = password_sign_in(admin)
+        for n in range(10):  # each try waits out the delay the one before set: 1, 2, 4 s …
+            assert client.post(VERIFY, {"code": wrong()}).status_code == 400
+            clock.shift(dt.timedelta(seconds=2**n))
+        # The eleventh wrong code sets a wait of 2**10 s: until it has passed, the right code
+        # and a recovery code are refused too, and trying during it does not start it again.
+        assert client.post(VERIFY, {"code": wrong()}).status_code == 400
+        clock.shift(dt.timedelta(seconds=2**10 - 1))
+        for code in (app_code(device), codes[0]):
+            assert client.post(VERIFY, {"code": code}).status_code == 400
+        assert client.get("/studio/fjordvik/").status_code == 302
+        clock.shift(dt.timedelta(seconds=2))
+        assert client.post(VERIFY, {"code": app_code(device)}).status_code == 302
+        assert client.get("/studio/fjordvik/").status_code == 200
+    assert StaticToken.objects.filter(device__user=admin).count() == 10  # none was spent
+
+
 def test_removing_the_app_ends_the_second_step(with_app):
     admin, _ = with_app
     device = TOTPDevice.objects.get(user=admin)
