@@ -10,6 +10,7 @@ request is not one a browser or an integration sends, so it gets a plain 400 ins
 reaching a view (where it could raise, and answer 500).
 """
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -41,8 +42,14 @@ def _bad_text(text: str) -> bool:
     return "\x00" in text
 
 
+# A JSON string's zero character, written as the escape \u0000: one not itself escaped (an
+# even number of backslashes before it, none included).
+_JSON_ZERO = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def bad_input(request: HttpRequest) -> bool:
-    """True when the path, query string, headers or form fields hold NUL or non-UTF-8 bytes."""
+    """True when the path, query string, headers, form fields or a JSON body hold NUL (as a byte
+    or as JSON's \\u0000) or bytes that are not UTF-8."""
     # Django keeps bytes of the path that are not UTF-8 as %XX escapes: decoding finds them.
     if _bad_bytes(unquote_to_bytes(request.path)):
         return True
@@ -69,6 +76,12 @@ def bad_input(request: HttpRequest) -> bool:
                 if _bad_text(key) or any(_bad_text(v) or "\ufffd" in v for v in values):
                     return True
             return any(_bad_text(f.name or "") for f in files.values())
+        if content_type == "application/json":
+            try:
+                body = request.body
+            except Exception:  # noqa: BLE001 - too large: Django answers that itself later
+                return False
+            return _bad_bytes(body) or bool(_JSON_ZERO.search(body))
     return False
 
 

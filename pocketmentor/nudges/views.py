@@ -88,12 +88,21 @@ def my_preferences(request: HttpRequest) -> HttpResponse:
     return redirect("nudges:preferences", preference_token(request.user))
 
 
+def _json_body(request: HttpRequest):
+    """The JSON the phone's script posts; ValueError for any other body (a form's included)."""
+    if request.content_type != "application/json":
+        raise ValueError("not JSON")
+    return json.loads(request.body)
+
+
 def _subscription(request: HttpRequest) -> dict | None:
     try:
-        data = json.loads(request.body)
+        data = _json_body(request)
         endpoint, keys = data["endpoint"], data.get("keys") or {}
         URLValidator(schemes=["https", "http"])(endpoint)
     except (ValueError, KeyError, TypeError, ValidationError):
+        return None
+    if not isinstance(keys, dict):
         return None
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     if not (isinstance(p256dh, str) and isinstance(auth, str)):
@@ -124,8 +133,10 @@ def push_unsubscribe(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"error": "sign in first"}, status=403)
     try:
-        endpoint = json.loads(request.body)["endpoint"]
+        endpoint = _json_body(request)["endpoint"]
     except (ValueError, KeyError, TypeError):
+        endpoint = None
+    if not isinstance(endpoint, str):
         return JsonResponse({"error": "no endpoint"}, status=400)
     services.push_subscription_delete(person=request.user, endpoint=endpoint)
     return JsonResponse({"ok": True})

@@ -5,6 +5,7 @@ from django.test import Client
 
 from pocketmentor.accounts.models import User
 from pocketmentor.conftest import signed_in, week_url
+from pocketmentor.nudges.models import PushSubscription
 
 
 def test_a_zero_byte_in_the_people_search_is_400_and_a_plain_search_works(admin_user, ann):
@@ -62,3 +63,28 @@ def test_an_xapi_client_gets_its_own_error_shape(db):
     assert response.status_code == 400
     assert response["X-Experience-API-Version"] == "1.0.3"
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"endpoint": "https://push.example/a\\u0000", "keys": {"p256dh": "k", "auth": "a"}}',
+        '{"endpoint": "https://push.example/a", "keys": {"p256dh": "\\\\\\u0000", "auth": "a"}}',
+        b'{"endpoint": "https://push.example/\xff"}',
+    ],
+)
+def test_a_zero_or_bytes_not_utf8_in_a_json_body_are_400_before_the_view(ann, body):
+    client = signed_in(ann)
+    for path in ("/nudges/push/subscribe/", "/nudges/push/unsubscribe/"):
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/plain")  # the middleware's answer
+    assert not PushSubscription.objects.exists()
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_a_zero(ann):
+    body = '{"endpoint": "https://push.example/a\\\\u0000"}'  # the text \u0000, six characters
+    response = signed_in(ann).post(
+        "/nudges/push/unsubscribe/", body, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json() == {"ok": True}  # the view answered

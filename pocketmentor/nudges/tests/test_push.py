@@ -66,6 +66,34 @@ def test_only_push_services_may_be_subscribed_and_only_when_signed_in(ann, push_
     assert not PushSubscription.objects.exists()
 
 
+@pytest.mark.parametrize("keys", ["abc", [1], None, {"p256dh": 1, "auth": "a"}])
+def test_keys_that_are_not_an_object_of_strings_are_400(ann, push_service, keys):
+    client = Client()
+    client.force_login(ann)
+    body = Browser(f"{push_service.url}/push/abc").subscription | {"keys": keys}
+    response = client.post("/nudges/push/subscribe/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize("body", [{"endpoint": {"a": 1}}, {"endpoint": [1]}, [1], "x", {}])
+def test_an_unsubscribe_without_an_endpoint_string_is_400(ann, body):
+    client = Client()
+    client.force_login(ann)
+    response = client.post("/nudges/push/unsubscribe/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/nudges/push/subscribe/", "/nudges/push/unsubscribe/"])
+def test_a_form_posted_instead_of_json_is_400(ann, path):
+    client = Client()
+    client.force_login(ann)
+    assert client.post(path, {"endpoint": "https://push.example/a"}).status_code == 400
+    form = "endpoint=https%3A%2F%2Fpush.example%2Fa"
+    urlencoded = client.post(path, form, content_type="application/x-www-form-urlencoded")
+    assert urlencoded.status_code == 400
+
+
 def test_the_release_reaches_the_phone_as_well_as_the_inbox(
     ann, program, inbox, push_service, worker
 ):
