@@ -117,6 +117,17 @@ def test_with_no_group_ticked_the_seminar_is_for_all_groups(author, program, gro
     assert "alle grupper" in author.get(BASE).content.decode()
 
 
+@pytest.mark.parametrize("field", ["groups", "prework", "followup"])
+@pytest.mark.parametrize("value", ["9" * 20, "-1", "٣", "1.5", "x"])
+def test_a_ticked_value_that_is_no_id_is_refused_with_the_form_kept(author, seminar, field, value):
+    for url in (f"{BASE}new/", f"{BASE}{seminar.pk}/"):
+        response = author.post(url, form_data(**{field: [value]}))
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "er ikke en gyldig verdi" in page and 'value="Fjordvik kulturhus"' in page
+    assert list(Seminar.objects.values_list("title", flat=True)) == ["Vårsamling"]
+
+
 def test_the_form_shows_times_on_the_local_clock(author, seminar):
     page = author.get(f"{BASE}{seminar.pk}/").content.decode()
     assert 'value="2026-03-26T09:00"' in page and 'value="2026-03-27T16:00"' in page

@@ -91,11 +91,26 @@ class _NaturalOrder(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class _GroupChoices(forms.ModelMultipleChoiceField):
+class _IdChoices(forms.ModelMultipleChoiceField):
+    """Ticked rows by primary key; a value that is no 64-bit id is refused before any query
+    (SQLite raises on a number past its integers instead of finding nothing)."""
+
+    def clean(self, value):
+        for pk in value or ():
+            if not _is_id(str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
+class _GroupChoices(_IdChoices):
     iterator = _NaturalOrder
 
 
-class _WeekChoices(forms.ModelMultipleChoiceField):
+class _WeekChoices(_IdChoices):
     def label_from_instance(self, unit: Unit) -> str:
         return _("Week %(number)s: %(title)s") % {"number": unit.number, "title": unit.title}
 
