@@ -22,10 +22,18 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+# The longest e-mail address there is, and so the longest account name; axes keeps the name
+# in a column of 255 characters, which PostgreSQL enforces.
+LONGEST_NAME = 254
+
+
 def account_name(request: HttpRequest, credentials: dict | None) -> str:
-    """The e-mail address tried, as the sign-in compares it (case and spaces aside)."""
+    """The e-mail address tried, as the sign-in compares it (case and spaces aside).
+
+    A longer name is no one's account; it is counted under its first 254 characters.
+    """
     name = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(name).strip().lower()
+    return str(name).strip().lower()[:LONGEST_NAME]
 
 
 def locked_out(request: HttpRequest, response=None, credentials: dict | None = None):

@@ -88,3 +88,12 @@ def test_the_lockout_page_speaks_english_to_english_visitors(staff):
     client = Client(REMOTE_ADDR=ATTACKER, HTTP_ACCEPT_LANGUAGE="en")
     response = client.post("/login/staff/", {"username": admin.email, "password": PASSWORD})
     assert "You can try again after 12:15" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/login/staff/", "/admin/login/"])
+def test_a_name_longer_than_any_address_is_counted_not_a_crash(staff, path):
+    name = "x" * 5000 + "@fjordvik.example"
+    answers = guess(path, name, 6)
+    assert answers[:4] == [200] * 4 and answers[5] == 429
+    [attempt] = AccessAttempt.objects.all()
+    assert attempt.username == name[:254]
