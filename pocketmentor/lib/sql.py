@@ -6,11 +6,19 @@ is the same on SQLite and PostgreSQL.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+
+
+class Expression(NamedTuple):
+    """A value given as SQL with its own `%s` parameters, for `update`'s `values`
+    (`CASE person_id WHEN %s THEN %s … END`): a column set row by row in one statement."""
+
+    sql: str
+    params: Sequence[Any] = ()
 
 
 def _field(model: type[Model], name: str) -> Field:
@@ -74,9 +82,9 @@ def update(
     """UPDATE … SET values WHERE where [AND extra]: how many rows changed.
 
     `where` compares fields for equality; `extra` is a further SQL condition with its own
-    `%s` parameters in `params` (datetimes adapted for the database). The same as a
-    queryset's `.filter(**where).update(**values)`, without the ORM's cost of building it,
-    for statements run for every message sent.
+    `%s` parameters in `params` (datetimes adapted for the database); a value may be an
+    `Expression`, SQL of its own. The same as a queryset's `.filter(**where).update(**values)`,
+    without the ORM's cost of building it, for statements run for every message sent.
     """
     sql, arguments = _update(model, where, values, extra=extra, params=params)
     with connection.cursor() as cursor:
@@ -103,14 +111,25 @@ def update_returning(
 
 def _update(model, where, values, *, extra, params) -> tuple[str, list[Any]]:
     table = connection.ops.quote_name(model._meta.db_table)
-    sets = ", ".join(f"{_column(model, name)} = %s" for name in values)
+    sets, set_params = [], []
+    for name, value in values.items():
+        if isinstance(value, Expression):
+            sets.append(f"{_column(model, name)} = {value.sql}")
+            set_params += _adapted(value.params)
+        else:
+            sets.append(f"{_column(model, name)} = %s")
+            set_params += _prepared(model, {name: value})
     conditions = [f"{_column(model, name)} = %s" for name in where] + ([extra] if extra else [])
-    extra_params = [
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}"  # noqa: S608
+    return sql, set_params + _prepared(model, where) + _adapted(params)
+
+
+def _adapted(params: Iterable[Any]) -> list[Any]:
+    """Parameters of SQL written by hand, datetimes adapted for the database."""
+    return [
         connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime) else p
         for p in params
     ]
-    sql = f"UPDATE {table} SET {sets} WHERE {' AND '.join(conditions)}"  # noqa: S608
-    return sql, _prepared(model, values) + _prepared(model, where) + extra_params
 
 
 def insert_new(model: type[Model], rows: Iterable[Mapping[str, Any]], *, batch: int = 2000) -> None:

@@ -9,11 +9,14 @@ lease), so a slow batch keeps its rows; a worker that dies stops renewing, and w
 ends its rows are due again and another worker claims them.
 
 A claim's rows go in groups (SEND_GROUP): one statement takes the people's message slots
-for a group right before it goes, and one records the messages the server took as sent, only
-for the rows the claim still holds. The one window left: a worker that dies after the server
-accepted messages and before that record commits sends them again after the lease ends (at
-most a group, and only what the server took in the last RECORD_WITHIN seconds). The copies
-carry the same Message-ID (and push Topic), so they can be recognised; see docs/nudges.md.
+for a group right before it goes, naming on each the nudge that took it, and one records the
+messages the server took as sent, only for the rows the claim still holds. A worker that dies
+in between leaves those slots to their nudges: the worker that takes a nudge up after the
+lease counts its slot as the nudge's own, so it goes then, not after the gap. The one window
+left: a worker that dies after the server accepted messages and before that record commits
+sends them again after the lease ends (at most a group, and only what the server took in the
+last RECORD_WITHIN seconds). The copies carry the same Message-ID (and push Topic), so they
+can be recognised; see docs/nudges.md.
 """
 
 import datetime as dt
@@ -62,7 +65,8 @@ REASONS = {
 # A claim's rows go in groups of this many: one statement takes the people's message slots
 # for a group right before it is sent, and one records the messages the server took, at the
 # end of the group or RECORD_WITHIN seconds after the first of them went, whichever comes
-# first. A worker killed in between sends those again (docs/nudges.md, "The honest limit").
+# first. A worker killed in between sends those again (docs/nudges.md, "The honest limit"),
+# and leaves the slots it took to their nudges (`Preference.last_nudge`).
 SEND_GROUP = 25
 RECORD_WITHIN = 0.25
 
@@ -253,10 +257,7 @@ class _Batch:
         them, and record those the server took in one statement."""
         now = timezone.now()
         self._beat(now)
-        ready: list[tuple[Nudge, Preference | None, list[str], dt.timedelta]] = []
-        for nudge in group:
-            self._guarded(nudge, lambda nudge=nudge: self._check(nudge, now, ready))
-        taken = self._reserve_group(ready, now)
+        ready, taken = self.prepare_group(group, now)
         try:
             for nudge, pref, ways, gap in ready:
                 if nudge.pk not in taken:  # the slot was not free, or a second message to them
@@ -269,6 +270,14 @@ class _Batch:
                 self._guarded(nudge, lambda n=nudge, p=pref, w=ways: self._send(n, p, w, now))
         finally:
             self._record_sent()
+
+    def prepare_group(self, group: list[Nudge], now: dt.datetime) -> tuple[list, set[int]]:
+        """Check each nudge and take the message slots of those still to send: the nudges
+        to send (with their preference, channels and gap), and those whose slot is taken."""
+        ready: list[tuple[Nudge, Preference | None, list[str], dt.timedelta]] = []
+        for nudge in group:
+            self._guarded(nudge, lambda nudge=nudge: self._check(nudge, now, ready))
+        return ready, self._reserve_group(ready, now)
 
     def _beat(self, now: dt.datetime) -> None:
         """Renew the claim's lease when a sixth of it has passed since the last beat."""
@@ -321,35 +330,45 @@ class _Batch:
         (`_reserve`) right before they go, as a message sent meanwhile may change the answer.
         """
         first: dict[int, Nudge] = {}  # person → their first message in the group
-        people: dict[tuple[dt.timedelta, bool], set[int]] = defaultdict(set)
+        people: dict[tuple[dt.timedelta, bool], dict[int, int]] = defaultdict(dict)
         for nudge, _pref, _ways, gap in ready:
             if nudge.person_id not in first:
                 first[nudge.person_id] = nudge
-                people[gap, nudge.kind == Kind.REMINDER].add(nudge.person_id)
+                people[gap, nudge.kind == Kind.REMINDER][nudge.person_id] = nudge.pk
         taken = set()
         for (gap, reminders), group in people.items():
             taken |= self._take_slots(group, gap=gap, reminders=reminders, now=now)
         return {first[person].pk for person in taken}
 
     def _take_slots(
-        self, people: set[int], *, gap: dt.timedelta, reminders: bool, now: dt.datetime
+        self, nudges: dict[int, int], *, gap: dt.timedelta, reminders: bool, now: dt.datetime
     ) -> set[int]:
-        """Take the message slot of each of these people who is on, not opted out and past
-        the gap, in one UPDATE … RETURNING: the people whose slot it took."""
+        """Take the message slot of each of these people (person → the nudge to send them)
+        who is on, not opted out and past the gap, in one UPDATE … RETURNING, naming the
+        nudge on the slot: the people whose slot it took. A slot its nudge took before (a
+        worker died holding it) counts as taken already."""
+        people = sorted(nudges)
+        marks = ", ".join(["%s"] * len(people))
         where = {"enabled": True} | ({"reminders": True} if reminders else {})
-        conditions = [f"person_id IN ({', '.join(['%s'] * len(people))})"]
-        params: list = sorted(people)
+        conditions = [f"person_id IN ({marks})"]
+        params: list = [*people]
         if gap:
-            conditions.append("(last_message_at IS NULL OR last_message_at <= %s)")
-            params.append(now - gap)
+            # A person's slot names one of their own nudges, so the nudge to send them.
+            own = f"last_nudge_id IN ({marks})"
+            conditions.append(f"(last_message_at IS NULL OR last_message_at <= %s OR {own})")
+            params += [now - gap, *(nudges[person] for person in people)]
         if connection.vendor == "postgresql":
             # As in `_reserve`: a slot need not wait for the disk.
             conditions.append("set_config('synchronous_commit', 'off', true) <> ''")
+        owners = sql.Expression(
+            f"CASE person_id {'WHEN %s THEN %s ' * len(people)}END",
+            [value for person in people for value in (person, nudges[person])],
+        )
         return set(
             sql.update_returning(
                 Preference,
                 where,
-                {"last_message_at": now},
+                {"last_message_at": now, "last_nudge": owners},
                 "person",
                 extra=" AND ".join(conditions),
                 params=params,
@@ -401,7 +420,8 @@ class _Batch:
         return [way for way in ways if way not in self.done[nudge.pk]]
 
     def _reserve(self, nudge, pref, gap, now) -> str | None:
-        """Take the person's next message slot in one UPDATE: on, not opted out, gap kept.
+        """Take the person's next message slot in one UPDATE: on, not opted out, gap kept
+        (or the slot this nudge took before, as in `_take_slots`).
 
         Done at the moment of sending, so an unsubscribe counts at once, and two workers
         sending two nudges to one person cannot both pass the gap.
@@ -410,15 +430,19 @@ class _Batch:
             where = {"person_id": nudge.person_id, "enabled": True}
             if nudge.kind == Kind.REMINDER:
                 where["reminders"] = True
-            conditions = ["(last_message_at IS NULL OR last_message_at <= %s)"] if gap else []
+            conditions = (
+                ["(last_message_at IS NULL OR last_message_at <= %s OR last_nudge_id = %s)"]
+                if gap
+                else []
+            )
             if connection.vendor == "postgresql":
                 # A slot lost in a database crash only lets the next message come sooner: no
                 # need to wait for the disk, unlike the record that a message went. Said in
                 # the statement itself (its own transaction), so the slot costs one round trip.
                 conditions.append("set_config('synchronous_commit', 'off', true) <> ''")
             taken = sql.update(
-                Preference, where, {"last_message_at": now},
-                extra=" AND ".join(conditions), params=[now - gap] if gap else [],
+                Preference, where, {"last_message_at": now, "last_nudge": nudge.pk},
+                extra=" AND ".join(conditions), params=[now - gap, nudge.pk] if gap else [],
             )  # fmt: skip
             if taken:
                 return None
@@ -456,8 +480,11 @@ class _Batch:
                 deliveries.append(self._delivery(nudge, way, ok=True))
         delivered = any(d.ok for d in deliveries)
         if not delivered:  # nothing reached the person: give their message slot back
-            Preference.objects.filter(person_id=nudge.person_id, last_message_at=now).update(
-                last_message_at=pref.last_message_at if pref else None
+            Preference.objects.filter(
+                person_id=nudge.person_id, last_message_at=now, last_nudge_id=nudge.pk
+            ).update(
+                last_message_at=pref.last_message_at if pref else None,
+                last_nudge_id=pref.last_nudge_id if pref else None,
             )
         sent = sorted({d.channel for d in deliveries if d.ok} | self.done[nudge.pk])
         if retry:

@@ -144,6 +144,19 @@ class Preference(models.Model):
     )
     # When the last message to this person went out: the minimum gap is kept against it.
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # The nudge that took that slot, in the same statement. A worker that dies after taking
+    # slots leaves them to its nudges: the worker that takes one up after the lease counts
+    # the slot as that nudge's own, so it goes at once instead of after the gap. Only read
+    # as an id, and the id of a deleted nudge is never given again: no constraint, no index.
+    last_nudge = models.ForeignKey(
+        "Nudge",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

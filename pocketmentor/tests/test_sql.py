@@ -89,6 +89,22 @@ def test_update_matching_no_row_changes_nothing(ann):
     assert Preference.objects.get(person=ann).enabled is True
 
 
+def test_update_sets_a_value_given_as_sql_row_by_row_with_its_parameters(ann, bob):
+    Preference.objects.create(person=ann)
+    Preference.objects.create(person=bob)
+    moment = timezone.now()
+    by_person = sql.Expression("CASE person_id WHEN %s THEN %s ELSE 7 END", [ann.pk, 3])
+
+    changed = sql.update(
+        Preference, {"enabled": True}, {"last_message_at": moment, "reminder_weekday": by_person}
+    )
+
+    assert changed == 2
+    assert Preference.objects.get(person=ann).reminder_weekday == 3
+    assert Preference.objects.get(person=bob).reminder_weekday == 7
+    assert Preference.objects.get(person=bob).last_message_at == moment
+
+
 def test_update_returning_tells_which_rows_changed(django_user_model):
     people = [django_user_model.objects.create_user(f"r{n}@example.org") for n in range(3)]
     for person in people:

@@ -104,6 +104,81 @@ def test_a_server_gone_in_the_middle_of_a_batch_leaves_the_rest_due_and_sends_no
     assert set(Nudge.objects.values_list("state", flat=True)) == {"sent"}
 
 
+def a_worker_takes_its_groups_slots_and_dies() -> None:
+    """Claim what is due and take the group's message slots, as a worker does right before
+    the group goes, then nothing more, as a worker killed at that moment."""
+    token = dispatch.claim(limit=dispatch.SEND_GROUP)
+    rows = list(Nudge.objects.filter(claimed_by=token).order_by("next_attempt_at", "pk"))
+    _ready, taken = dispatch._Batch(rows, token).prepare_group(rows, dispatch.timezone.now())
+    assert len(taken) == len(rows)
+
+
+def test_a_group_whose_worker_died_after_taking_its_slots_goes_once_the_lease_ends(
+    ann, bob, program, inbox, worker
+):
+    with at(RELEASE):
+        plan()
+        a_worker_takes_its_groups_slots_and_dies()
+        worker.run_until_idle()
+    assert inbox.messages == []  # the lease still holds
+    with at(RELEASE + dt.timedelta(seconds=100)):  # the lease (90 s) is over, the gap is not
+        worker.run_until_idle()
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "ann@fjordvik.example",
+        "bob@fjordvik.example",
+    ]
+    assert set(Nudge.objects.values_list("state", flat=True)) == {"sent"}
+    slots = Preference.objects.values_list("last_nudge", flat=True)
+    assert set(slots) == set(Nudge.objects.values_list("pk", flat=True))
+
+
+def test_a_slot_a_dead_worker_took_is_its_nudges_alone_so_another_message_keeps_the_gap(
+    ann, program, inbox, worker
+):
+    with at(RELEASE):
+        plan()
+        a_worker_takes_its_groups_slots_and_dies()
+        now = dispatch.timezone.now()
+        Nudge.objects.create(
+            kind="release", key="second:ann", person=ann, program=program,
+            unit=program.units.get(number=4), due_at=now, stale_at=now + dt.timedelta(days=1),
+            next_attempt_at=now,
+        )  # fmt: skip
+    with at(RELEASE + dt.timedelta(seconds=100)):
+        worker.run_until_idle()
+    assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
+    second = Nudge.objects.get(key="second:ann")
+    assert second.state == "pending"
+    assert second.next_attempt_at >= RELEASE + dt.timedelta(hours=12)
+
+
+def test_a_dead_workers_slot_given_back_after_a_failed_attempt_stays_its_nudges(
+    ann, program, inbox, worker
+):
+    inbox.replies = ["451 Try again later"]
+    with at(RELEASE):
+        plan()
+        a_worker_takes_its_groups_slots_and_dies()
+    with at(RELEASE + dt.timedelta(seconds=100)):
+        worker.run_until_idle()
+    assert inbox.messages == [] and Nudge.objects.get().state == "pending"
+    with at(RELEASE + dt.timedelta(minutes=4)):  # after the first retry's wait, not the gap
+        worker.run_until_idle()
+    assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
+    assert Nudge.objects.get().state == "sent"
+
+
+def test_a_slot_given_back_after_a_failed_attempt_is_the_one_before_it(ann, program, inbox):
+    earlier = RELEASE - dt.timedelta(hours=13)
+    with at(RELEASE):
+        plan()
+        Preference.objects.filter(person=ann).update(last_message_at=earlier, last_nudge=None)
+        inbox.replies = ["451 Try again later"]
+        assert dispatch.deliver(dispatch.claim(limit=10)) == {"pending": 1}
+    pref = Preference.objects.get(person=ann)
+    assert (pref.last_message_at, pref.last_nudge_id) == (earlier, None)
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_claiming_in_parallel_on_postgresql_send_each_message_once(org, program, inbox):

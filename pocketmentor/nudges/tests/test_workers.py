@@ -163,9 +163,9 @@ def wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def program_open_now(org, people: int) -> list:
+def program_open_now(org, people: int, *, gap_hours: int = 0) -> list:
     """A live program whose week opened a minute ago on the real clock (the workers' clock),
-    messages allowed at any hour, and its participants."""
+    messages allowed at any hour (`gap_hours` apart), and its participants."""
     real_now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
     with time_machine.travel(real_now, tick=True):
         opens = (real_now - dt.timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Oslo"))
@@ -176,7 +176,7 @@ def program_open_now(org, people: int) -> list:
         Unit.objects.create(program=program, number=1, title="First", published_at=real_now)
         NudgeRules.objects.create(
             organization=org, program=program, working_days="1234567",
-            day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=0,
+            day_starts=dt.time(0, 0), day_ends=dt.time(0, 0), min_gap_hours=gap_hours,
         )  # fmt: skip
         participants = [
             make_person(f"k{n}@fjordvik.example", org=org, role="participant")
@@ -220,6 +220,44 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
     copies = [to for (to, _subject), n in counts.items() if n > 1]
     assert set(copies) <= {people[10].email} and max(counts.values()) <= 2
     assert inbox.received == len(people) + 1 + len(copies)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_group_leaves_no_slot_taken_so_the_group_goes_within_the_lease(
+    org, inbox, tmp_path
+):
+    """The dead worker had taken the message slots of its whole group (twelve hours apart)
+    before it sent the first: the next worker sends the rest once the lease ends, not twelve
+    hours later, and sends again only what the server took since the last record."""
+    people = program_open_now(org, 23, gap_hours=12)
+    inbox.hold = 12  # the 12th message of the group of 23 is at the server when it dies
+    first = start_worker(inbox.port, tmp_path, "first", batch=25)
+    try:
+        wait_for(inbox.holding.is_set)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        inbox.release.set()
+        if first.poll() is None:  # pragma: no cover
+            first.kill()
+    assert len(inbox.messages) == 11
+    assert Nudge.objects.filter(state="claimed").count() >= 12  # the held one and the rest
+    second = start_worker(inbox.port, tmp_path, "second", batch=25)
+    try:
+        # The lease is four seconds: the rest goes then, however long the gap.
+        wait_for(lambda: Nudge.objects.filter(state="sent").count() == len(people), seconds=45)
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+    finally:
+        if second.poll() is None:  # pragma: no cover
+            second.kill()
+    counts = inbox.count()
+    assert sorted(to for to, _subject in counts) == sorted(p.email for p in people)
+    # Copies only of what the server took before the kill and not yet recorded, once each.
+    copies = {to for (to, _subject), n in counts.items() if n > 1}
+    assert copies <= {p.email for p in people[:11]} and max(counts.values()) <= 2
+    assert not Nudge.objects.exclude(state="sent").exists()
 
 
 @on_postgresql
