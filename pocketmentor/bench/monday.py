@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -83,32 +84,20 @@ def measure(
     progress(f"monday: {first} first views over one connection after a restart")
     forget_kept_pages()
     with serve(env, workers, folder) as server:
-        figures += run(server, path, ones, 1, "monday.first-views.sequential")
+        figures += run(server, path, ones, 1, "monday.first-views.sequential").figures
     progress(f"monday: {first} first views over {CONNECTIONS} connections after a restart")
     forget_kept_pages()
     with serve(env, workers, folder) as server:
-        figures += run(server, path, others, CONNECTIONS, "monday.first-views.c10")
+        figures += run(server, path, others, CONNECTIONS, "monday.first-views.c10").figures
         progress(f"monday: the same {first} again, kept, for {seconds:g} s at most")
-        kept = run(server, path, others * 20, CONNECTIONS, "monday.kept", seconds=seconds)
+        kept = run(server, path, others * 20, CONNECTIONS, "monday.kept", seconds=seconds).figures
         figures += kept
         progress(f"monday: {rotation:,} participants in turn: once round, then {seconds:g} s")
-        started = time.monotonic()
-        first_round, reached = run_counted(
-            server, path, cookies, CONNECTIONS, f"monday.rotation-{rotation}.first-round",
-            seconds=FIRST_ROUND_LIMIT,
-        )  # fmt: skip
-        took = time.monotonic() - started
-        if reached < rotation:
-            progress(f"monday: the first round reached {reached:,} in {took:.0f} s, not all")
-            rotation, cookies = reached, cookies[:reached]
-        name = f"monday.rotation-{rotation}"
-        figures += first_round
-        figures.append(Figure(f"{name}.first-round.seconds", round(took, 1), "s"))
-        # In a shuffled order: the seconds measured sample the whole cohort, early and late
-        # in the first round, the demo's active participants and the bench's quiet ones.
-        shuffled = random.Random(rotation).sample(cookies, len(cookies))
-        rotating = run(server, path, shuffled, CONNECTIONS, name, seconds=seconds)
-        figures += rotating
+        rotation, rounds, rotating = rotate(
+            server, path, cookies, seconds=seconds, progress=progress
+        )
+        figures += rounds
+    name = f"monday.rotation-{rotation}"
     # The share of the kept-page rate that rotation keeps: by requests/s, and by CPU time
     # per request (a rate the server's cores could reach, less disturbed by other work).
     (rps, cpu), (rps_kept, cpu_kept) = (f.value for f in rotating[:2]), (f.value for f in kept[:2])
@@ -194,6 +183,45 @@ def forget_kept_pages() -> None:
     caches["pages"].clear()
 
 
+def rotate(
+    server: Server,
+    path: str,
+    cookies: list[str],
+    *,
+    seconds: float,
+    progress: Callable[[str], None],
+) -> tuple[int, list[Figure], list[Figure]]:
+    """The two rotation rounds: each participant once in turn (at most `FIRST_ROUND_LIMIT`
+    seconds), then those the first round reached in a shuffled order for `seconds` at most.
+
+    How many the first round reached (the figures are named by it), the figures of both
+    rounds, and the second round's alone.
+    """
+    rotation = len(cookies)
+    started = time.monotonic()
+    first_round = run(
+        server, path, cookies, CONNECTIONS, f"monday.rotation-{rotation}.first-round",
+        seconds=FIRST_ROUND_LIMIT,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    if first_round.reached < rotation:
+        reached = first_round.reached
+        progress(f"monday: the first round reached {reached:,} in {took:.0f} s, not all")
+        rotation, cookies = reached, cookies[:reached]
+    name = f"monday.rotation-{rotation}"
+    figures = [*first_round.figures, Figure(f"{name}.first-round.seconds", round(took, 1), "s")]
+    # In a shuffled order: the seconds measured sample the whole cohort, early and late in the
+    # first round, the demo's active participants and the bench's quiet ones.
+    shuffled = random.Random(rotation).sample(cookies, len(cookies))
+    rotating = run(server, path, shuffled, CONNECTIONS, name, seconds=seconds).figures
+    return rotation, figures + rotating, rotating
+
+
+class Run(NamedTuple):
+    figures: list[Figure]
+    reached: int  # how many of the Cookie headers (the first ones) got their turn
+
+
 def run(
     server: Server,
     path: str,
@@ -202,22 +230,9 @@ def run(
     name: str,
     *,
     seconds: float | None = None,
-) -> list[Figure]:
+) -> Run:
     """One request of `path` for each Cookie header in turn, over `connections` keep-alive
     connections; no new request after `seconds`, when given."""
-    return run_counted(server, path, cookies, connections, name, seconds=seconds)[0]
-
-
-def run_counted(
-    server: Server,
-    path: str,
-    cookies: list[str],
-    connections: int,
-    name: str,
-    *,
-    seconds: float | None = None,
-) -> tuple[list[Figure], int]:
-    """`run`'s figures, and how many of the Cookie headers (the first ones) got their turn."""
     turn = iter(range(len(cookies)))
     lock = threading.Lock()
     errors, done = [0], [0]
@@ -264,7 +279,7 @@ def run_counted(
         Figure(f"{name}.cpu_ms", round(cpu * 1000 / requests, 2), "ms/request"),
         Figure(f"{name}.errors", errors[0], "requests"),
     ]
-    return figures, next(turn, len(cookies))
+    return Run(figures, next(turn, len(cookies)))
 
 
 def server_cpu_seconds(master: int) -> float:
