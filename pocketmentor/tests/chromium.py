@@ -1,11 +1,17 @@
-"""Chromium for the browser tests: where it is, how it starts, a phone's size, axe."""
+"""Chromium for the browser tests: where it is, how it starts, a phone's size, axe, and the
+program running now that tests on the real clock share."""
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+
+from pocketmentor.orgs.models import Organization
+from pocketmentor.programs.models import Program
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -120,3 +126,18 @@ def artifact(name: str) -> str:
     folder = os.environ.get("TEST_ARTIFACTS", "test-artifacts")
     os.makedirs(folder, exist_ok=True)
     return os.path.join(folder, name)
+
+
+def running_program() -> Program:
+    """Fjordvik's program of three weeks from ten days ago: week 2 runs whatever the time of
+    day, on the real clock the browser tests keep (the browser keeps cookies by its own)."""
+    from pocketmentor.conftest import make_unit  # which imports this module
+
+    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
+    start = timezone.localdate() - dt.timedelta(days=10)
+    program = Program.objects.create(
+        organization=org, title="Leading", slug="lead", start_date=start, state="live"
+    )
+    for number in (1, 2, 3):
+        make_unit(program, number)
+    return program

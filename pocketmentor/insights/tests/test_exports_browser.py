@@ -15,13 +15,12 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.services import response_record
-from pocketmentor.learning.tests.test_counters_browser import running_program
-from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity
 from pocketmentor.tests.chromium import (
     AXE,
     needs_chromium,
     ready,
+    running_program,
     serious_violations,
     signed_in_page,
 )
@@ -60,8 +59,8 @@ def _frozen_clock():
 @pytest.fixture
 def admin(transactional_db):
     """Week 2 of 3 is running; one of three leaders has done its task."""
-    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
-    program = running_program(org)
+    program = running_program()
+    org = program.organization
     task = Activity.objects.get(unit__program=program, unit__number=2, kind="task")
     for number in range(1, 4):
         person = make_person(f"leder{number}@fjordvik.example", org=org, role="participant")

@@ -11,8 +11,6 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.services import response_record
-from pocketmentor.learning.tests.test_counters_browser import running_program
-from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Activity
 from pocketmentor.tests.chromium import (
     LAPTOP,
@@ -21,6 +19,7 @@ from pocketmentor.tests.chromium import (
     axe_clean,
     needs_chromium,
     ready,
+    running_program,
     signed_in_page,
 )
 
@@ -56,8 +55,8 @@ def _frozen_clock():
 def cohort(transactional_db, settings):
     """Week 2 of 3 is running; three leaders have answered its poll, two have not yet."""
     settings.POLL_MIN_ANSWERS = 5
-    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
-    program = running_program(org)
+    program = running_program()
+    org = program.organization
     poll = Activity.objects.get(unit__program=program, unit__number=2, kind="poll")
     leaders = []
     for number in range(1, 6):

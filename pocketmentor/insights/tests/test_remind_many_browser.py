@@ -9,13 +9,12 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.insights.models import Engagement
-from pocketmentor.learning.tests.test_counters_browser import running_program
 from pocketmentor.nudges.models import Nudge
-from pocketmentor.orgs.models import Organization
 from pocketmentor.tests.chromium import (
     axe_clean,
     needs_chromium,
     ready,
+    running_program,
     signed_in_page,
 )
 
@@ -38,8 +37,8 @@ def _frozen_clock():
 
 @pytest.fixture
 def coach(transactional_db):
-    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
-    program = running_program(org)
+    program = running_program()
+    org = program.organization
     for n in range(3):
         person = make_person(f"quiet{n}@fjordvik.example", org=org, role="participant")
         enrollment = enroll(person, program)

@@ -1,21 +1,17 @@
 """Counters in Chromium on a phone, in Norwegian and English: they follow each answer, no reload."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from pocketmentor.conftest import enroll, make_person, make_unit
+from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.models import Response
-from pocketmentor.orgs.models import Organization
-from pocketmentor.programs.models import Program
 from pocketmentor.tests.chromium import (
     PHONE,
     artifact,
     axe_clean,
     needs_chromium,
     ready,
+    running_program,
     signed_in_page,
 )
 
@@ -51,17 +47,6 @@ WORDS = {
 }
 
 
-def running_program(org: Organization) -> Program:
-    """Three weeks from ten days ago: week 2 runs whatever the time of day."""
-    start = timezone.localdate() - dt.timedelta(days=10)
-    program = Program.objects.create(
-        organization=org, title="Leading", slug="lead", start_date=start, state="live"
-    )
-    for number in (1, 2, 3):
-        make_unit(program, number)
-    return program
-
-
 @pytest.fixture(autouse=True)
 def _frozen_clock():
     """Run on the real clock: the browser keeps cookies by its own."""
@@ -71,9 +56,8 @@ def _frozen_clock():
 @pytest.fixture
 def leader(transactional_db):
     """A participant in the second of three weeks, whatever the time of day the test runs."""
-    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
-    program = running_program(org)
-    person = make_person("kari@fjordvik.example", org=org, role="participant")
+    program = running_program()
+    person = make_person("kari@fjordvik.example", org=program.organization, role="participant")
     enroll(person, program)
     return person
 

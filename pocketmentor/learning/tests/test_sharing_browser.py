@@ -7,13 +7,12 @@ from playwright.sync_api import expect
 
 from pocketmentor.conftest import enroll, make_person
 from pocketmentor.learning.models import Feedback, Response
-from pocketmentor.learning.tests.test_counters_browser import running_program
-from pocketmentor.orgs.models import Organization
 from pocketmentor.programs.models import Group
 from pocketmentor.tests.chromium import (
     axe_clean,
     needs_chromium,
     ready,
+    running_program,
     signed_in_page,
 )
 
@@ -36,8 +35,8 @@ def _frozen_clock():
 
 @pytest.fixture
 def people(transactional_db):
-    org = Organization.objects.create(name="Fjordvik kommune", slug="fjordvik", language="nb")
-    program = running_program(org)
+    program = running_program()
+    org = program.organization
     a, b = (Group.objects.create(program=program, name=name) for name in ("A", "B"))
     found = {"program": program, "group": a}
     for name, group in (("kari", a), ("mate", a), ("other", b)):

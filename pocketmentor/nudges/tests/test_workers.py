@@ -187,27 +187,27 @@ def program_open_now(org, people: int, *, gap_hours: int = 0) -> list:
     return participants
 
 
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
-    org, inbox, tmp_path
-):
-    people = program_open_now(org, 23)
-    inbox.hold = 12  # the 12th message: the server has it, and has not yet said yes
-    first = start_worker(inbox.port, tmp_path, "first")
+def killed_while_the_server_holds_a_message(inbox, tmp_path, *, batch: int) -> None:
+    """Start a worker and kill it with SIGKILL while the server holds back its reply to the
+    `inbox.hold`-th message (it has the message, and has not yet said yes)."""
+    first = start_worker(inbox.port, tmp_path, "first", batch=batch)
     try:
         wait_for(inbox.holding.is_set)
-        first.send_signal(signal.SIGKILL)  # killed in the middle of its third batch
+        first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
         inbox.release.set()
         if first.poll() is None:  # pragma: no cover
             first.kill()
-    assert len(inbox.messages) == 11
-    assert Nudge.objects.filter(state="claimed").exists()
-    second = start_worker(inbox.port, tmp_path, "second")
+
+
+def restarted_until_all_sent(inbox, tmp_path, people, *, batch: int, seconds: float = 60):
+    """Start a worker again, stop it with SIGTERM once every message is recorded as sent,
+    within `seconds`: (recipient, subject) → how many copies arrived."""
+    second = start_worker(inbox.port, tmp_path, "second", batch=batch)
     try:
-        wait_for(lambda: Nudge.objects.filter(state="sent").count() == len(people))
+        sent = Nudge.objects.filter(state="sent")
+        wait_for(lambda: sent.count() == len(people), seconds=seconds)
         second.send_signal(signal.SIGTERM)
         assert second.wait(30) == 0
     finally:
@@ -215,6 +215,20 @@ def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
             second.kill()
     counts = inbox.count()
     assert sorted(to for to, _subject in counts) == sorted(p.email for p in people)
+    return counts
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_and_restarted_leaves_every_message_sent_once(
+    org, inbox, tmp_path
+):
+    people = program_open_now(org, 23)
+    inbox.hold = 12  # the 12th message, in the middle of the third batch of five
+    killed_while_the_server_holds_a_message(inbox, tmp_path, batch=5)
+    assert len(inbox.messages) == 11
+    assert Nudge.objects.filter(state="claimed").exists()
+    counts = restarted_until_all_sent(inbox, tmp_path, people, batch=5)
     # The one held when the worker died went again; so may the one before it, which the
     # server took in the same group a moment earlier, not yet recorded: nothing else.
     copies = [to for (to, _subject), n in counts.items() if n > 1]
@@ -231,29 +245,12 @@ def test_a_worker_killed_mid_group_leaves_no_slot_taken_so_the_group_goes_within
     before it sent the first: the next worker sends the rest once the lease ends, not twelve
     hours later, and sends again only what the server took since the last record."""
     people = program_open_now(org, 23, gap_hours=12)
-    inbox.hold = 12  # the 12th message of the group of 23 is at the server when it dies
-    first = start_worker(inbox.port, tmp_path, "first", batch=25)
-    try:
-        wait_for(inbox.holding.is_set)
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        inbox.release.set()
-        if first.poll() is None:  # pragma: no cover
-            first.kill()
+    inbox.hold = 12  # the 12th message of the group of 23
+    killed_while_the_server_holds_a_message(inbox, tmp_path, batch=25)
     assert len(inbox.messages) == 11
     assert Nudge.objects.filter(state="claimed").count() >= 12  # the held one and the rest
-    second = start_worker(inbox.port, tmp_path, "second", batch=25)
-    try:
-        # The lease is four seconds: the rest goes then, however long the gap.
-        wait_for(lambda: Nudge.objects.filter(state="sent").count() == len(people), seconds=45)
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(30) == 0
-    finally:
-        if second.poll() is None:  # pragma: no cover
-            second.kill()
-    counts = inbox.count()
-    assert sorted(to for to, _subject in counts) == sorted(p.email for p in people)
+    # The lease is four seconds: the rest goes then, however long the gap.
+    counts = restarted_until_all_sent(inbox, tmp_path, people, batch=25, seconds=45)
     # Copies only of what the server took before the kill and not yet recorded, once each.
     copies = {to for (to, _subject), n in counts.items() if n > 1}
     assert copies <= {p.email for p in people[:11]} and max(counts.values()) <= 2
