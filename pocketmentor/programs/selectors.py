@@ -41,6 +41,10 @@ class Week:
     unit: Unit
     opens_at: dt.datetime
     problems: list[str] = field(default_factory=list)
+    # Whether moving it up or down asks first: it moves a published week's dates in a program
+    # participants follow (see move_asks_first).
+    asks_up: bool = False
+    asks_down: bool = False
 
     @property
     def published(self) -> bool:
@@ -83,16 +87,27 @@ class GoingLive:
 
 def weeks_of(program: Program) -> list[Week]:
     """Every week with its opening time and what it lacks, in one query."""
-    units = program.units.annotate(
-        card_count=Count("cards", filter=Q(cards__removed_at__isnull=True), distinct=True),
-        activity_count=Count(
-            "activities", filter=Q(activities__removed_at__isnull=True), distinct=True
-        ),
-    ).order_by("number")
+    units = list(
+        program.units.annotate(
+            card_count=Count("cards", filter=Q(cards__removed_at__isnull=True), distinct=True),
+            activity_count=Count(
+                "activities", filter=Q(activities__removed_at__isnull=True), distinct=True
+            ),
+        ).order_by("number")
+    )
     return [
-        Week(unit=unit, opens_at=program.opens_at(unit.number), problems=_problems(unit))
-        for unit in units
-    ]
+        Week(
+            unit=unit, opens_at=program.opens_at(unit.number), problems=_problems(unit),
+            asks_up=index > 0 and move_asks_first(program, unit, units[index - 1]),
+            asks_down=index + 1 < len(units) and move_asks_first(program, unit, units[index + 1]),
+        )
+        for index, unit in enumerate(units)
+    ]  # fmt: skip
+
+
+def move_asks_first(program: Program, *units: Unit) -> bool:
+    """Swapping weeks asks first when it moves a published week's dates under participants."""
+    return program.state != Program.State.DRAFT and any(unit.published_at for unit in units)
 
 
 def _problems(unit: Unit) -> list[str]:

@@ -265,7 +265,7 @@ def _undoable(organization, program: Program, unit: Unit) -> list[dict]:
 @require_http_methods(GET_POST)
 @studio_page
 def unit_action(request, organization, program: Program, number: int) -> HttpResponse:
-    """Publish, unpublish or move a unit; unpublishing a week participants may see asks first."""
+    """Publish, unpublish or move a unit; hiding or moving a week people follow asks first."""
     unit = get_object_or_404(Unit, program=program, number=number)
     action = request.POST.get("action") or request.GET.get("action")
     if (
@@ -281,6 +281,16 @@ def unit_action(request, organization, program: Program, number: int) -> HttpRes
             "answered": unit.activities.aggregate(n=Count("responses"))["n"],
         }  # fmt: skip
         return render(request, "programs/unit_unpublish.html", context)
+    if action in ("up", "down"):
+        neighbour = Unit.objects.filter(
+            program=program, number=unit.number + (-1 if action == "up" else 1)
+        ).first()
+        if (
+            neighbour is not None
+            and selectors.move_asks_first(program, unit, neighbour)
+            and (request.method == "GET" or not request.POST.get("confirm"))
+        ):
+            return _unit_move_page(request, organization, program, unit, neighbour, action)
     if request.method != "POST":
         return redirect("studio:unit", organization.slug, program.slug, unit.number)
     if action in ("publish", "unpublish"):
@@ -289,6 +299,24 @@ def unit_action(request, organization, program: Program, number: int) -> HttpRes
     if action in ("up", "down"):
         authoring.unit_move(unit=unit, step=-1 if action == "up" else 1)
     return redirect("studio:program", organization.slug, program.slug)
+
+
+def _unit_move_page(request, organization, program, unit, neighbour, action) -> HttpResponse:
+    """Ask before swapping weeks of a live program: each week's opening moves, and who sees it."""
+    now = timezone.now()
+    moves = [
+        {"unit": week, "to": other.number, "was": program.opens_at(week.number),
+         "opens_at": program.opens_at(other.number)}
+        for week, other in ((unit, neighbour), (neighbour, unit))
+    ]  # fmt: skip
+    for move in moves:
+        move["closes"] = bool(move["unit"].published_at) and move["was"] <= now < move["opens_at"]
+        move["opens"] = bool(move["unit"].published_at) and move["opens_at"] <= now < move["was"]
+    context = {
+        "org": organization, "program": program, "unit": unit, "action": action,
+        "moves": moves, "enrolled": selectors.enrolled_count(program),
+    }  # fmt: skip
+    return render(request, "programs/unit_move.html", context)
 
 
 @require_http_methods(GET_POST)

@@ -104,6 +104,50 @@ def test_unpublishing_an_open_week_asks_first_with_its_people_and_answers(author
     assert program.units.get(number=1).published_at is None
 
 
+def test_moving_a_published_week_of_a_live_program_asks_first_with_the_new_dates(
+    author, program, ann
+):
+    program_page = author.get(BASE).content.decode()
+    assert f'href="{BASE}weeks/2/action/?action=down" data-confirm' in program_page
+    page = author.get(f"{BASE}weeks/2/action/?action=down").content.decode()
+    assert "Flytte uke 2, Week 2 challenge, ned?" in page
+    assert "de to ukene bytter åpningsdato, og 1 påmeldt person ser de nye." in page
+    assert (
+        "Week 2 challenge blir uke 3 og åpner mandag 16.03.2026 kl. 07:30, "
+        "i stedet for mandag 09.03.2026 kl. 07:30." in page
+    )
+    assert "den lukkes igjen fram til den nye datoen" in page  # open now, in a week again
+    assert "den åpner med en gang" in page  # week 3 becomes week 2, open since Monday
+    author.post(f"{BASE}weeks/2/action/", {"action": "down"})  # without confirm: asked only
+    assert program.units.get(number=2).title == "Week 2 challenge"
+    author.post(f"{BASE}weeks/2/action/", {"action": "down", "confirm": "1"})
+    assert list(program.units.values_list("title", flat=True)) == [
+        "Week 1 challenge", "Week 3 challenge", "Week 2 challenge",
+    ]  # fmt: skip
+
+
+def test_the_move_question_is_in_english_for_an_english_author(program, facilitator):
+    facilitator.language = "en"
+    facilitator.save()
+    page = signed_in(facilitator).get(f"{BASE}weeks/3/action/?action=up").content.decode()
+    assert "Move week 3, Week 3 challenge, up?" in page
+    assert "Week 3 challenge becomes week 2 and opens Monday" in page
+    assert "Keep the dates" in page
+
+
+def test_weeks_move_at_once_in_a_draft_and_between_drafts_of_a_live_program(author, program):
+    program.units.filter(number__gte=2).update(published_at=None)
+    page = author.get(BASE).content.decode()
+    assert f'{BASE}weeks/1/action/?action=down" data-confirm' in page  # week 1 is published
+    assert f'{BASE}weeks/2/action/?action=up" data-confirm' in page
+    assert "weeks/2/action/?action=down" not in page and "weeks/3/action/?action" not in page
+    author.post(f"{BASE}weeks/3/action/", {"action": "up"})  # two drafts: moved at once
+    assert program.units.get(number=2).title == "Week 3 challenge"
+    Program.objects.filter(pk=program.pk).update(state="draft")
+    author.post(f"{BASE}weeks/1/action/", {"action": "down"})  # a draft program: at once
+    assert program.units.get(number=1).title == "Week 3 challenge"
+
+
 def test_deleting_a_card_in_a_published_week_asks_then_hides_it_and_undo_restores_it(
     author, program
 ):

@@ -100,7 +100,7 @@ def test_schedule_preview_lists_every_weeks_opening(author, program):
 def test_weeks_publish_and_move(author, program):
     author.post(f"{BASE}weeks/3/action/", {"action": "unpublish", "confirm": "1"})
     assert program.units.get(number=3).published_at is None
-    author.post(f"{BASE}weeks/3/action/", {"action": "up"})
+    author.post(f"{BASE}weeks/3/action/", {"action": "up", "confirm": "1"})  # week 2 is live
     assert program.units.get(number=2).published_at is None
     assert list(program.units.order_by("number").values_list("title", flat=True)) == [
         "Week 1 challenge", "Week 3 challenge", "Week 2 challenge",
