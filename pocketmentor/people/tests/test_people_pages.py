@@ -236,6 +236,28 @@ def test_the_people_page_lists_everyone_with_what_admins_need(hr, ann, bob, faci
     assert "Inviter de 2 deltakerne i Leading som ikke er invitert ennå" in page
 
 
+def test_only_people_who_never_signed_in_can_be_invited_from_their_row(hr, ann, bob, org):
+    Membership.objects.filter(user=bob).update(invited_at=NOW)
+    cai = make_person("cai@fjordvik.example", org=org, role="participant")
+    Membership.objects.filter(user=cai).update(invited_at=NOW)
+    hr.force_login(ann)  # Ann signs in: she needs no invitation
+    hr.force_login(cai)  # nor does Cai, invited once and signed in since
+    hr.force_login(Membership.objects.get(role="admin").user)
+    page = hr.get(PEOPLE).content.decode()
+    rows = {
+        email: row
+        for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+        for email in ("ann", "bob", "cai")
+        if f"{email}@fjordvik.example" in row
+    }
+    assert "/invite/" not in rows["ann"] and "/invite/" not in rows["cai"]
+    assert "Deaktiver" in rows["ann"] and "Deaktiver" in rows["cai"]
+    assert "Inviter igjen" in rows["bob"]  # invited, never signed in: the invitation pends
+    hr.post("/language/", {"language": "en"})
+    page = hr.get(PEOPLE).content.decode()
+    assert page.count("Invite again") == 1
+
+
 def test_search_finds_by_name_or_address_and_keeps_what_was_typed(hr, ann, bob):
     page = hr.get(PEOPLE, {"q": "BOB@"}).content.decode()
     assert "bob@fjordvik.example" in page and "ann@fjordvik.example" not in page
