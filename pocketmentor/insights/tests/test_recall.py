@@ -138,10 +138,21 @@ def test_the_dashboard_shows_retention_per_key_point_and_group(admin_user, recal
     assert "Hva de husker av hovedpoengene" in page
     assert "The point of week 1?" in page and '67 % <span class="muted">av 3</span>' in page
     assert '100 % <span class="muted">av 2</span>' in page  # group A
-    assert 'title="For få repetisjoner til å vises">–</abbr>' in page  # group B: one recall
+    too_few = '<span aria-hidden="true">for få</span><span class="visually-hidden">For få'
+    assert page.count(too_few) == 1  # group B: one recall
+    not_yet = (
+        '<span aria-hidden="true">ingen ennå</span>'
+        '<span class="visually-hidden">Ingen har hatt denne repetisjonen ennå</span>'
+    )
+    assert page.count(not_yet) == 6  # the second and third recalls: nobody yet, not 0 %
+    assert '<span class="muted">0</span>' not in page and "–</abbr>" not in page
+    assert "«ingen ennå»: ingen har hatt denne repetisjonen ennå." in page
     client.post("/language/", {"language": "en"})
     page = client.get(BASE).content.decode()
     assert "Retention of key points" in page and '67% <span class="muted">of 3</span>' in page
+    assert page.count('<span aria-hidden="true">none yet</span>') == 6
+    assert '<span class="visually-hidden">No one has had this recall yet</span>' in page
+    assert '<span aria-hidden="true">too few</span>' in page
 
 
 def test_the_brief_lists_the_key_points_most_often_forgotten(admin_user, recalled, program):
