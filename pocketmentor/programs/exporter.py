@@ -41,18 +41,7 @@ def write_program(program: Program, folder: Path) -> None:
 
 def program_spec(program: Program) -> ProgramSpec:
     """The program as the folder holds it: live activities only, everything in position order."""
-    units = program.units.order_by("number").prefetch_related(
-        Prefetch("cards", queryset=Card.objects.order_by("position", "pk")),
-        Prefetch("recall_questions", queryset=RecallQuestion.objects.order_by("position", "pk")),
-        Prefetch(
-            "activities",
-            queryset=Activity.objects.live()
-            .order_by("position", "pk")
-            .prefetch_related(
-                Prefetch("options", queryset=Option.objects.order_by("position", "pk"))
-            ),
-        ),
-    )
+    units = _units(program)
     return ProgramSpec(
         title=clean_text(program.title),
         slug=program.slug,
@@ -63,6 +52,26 @@ def program_spec(program: Program) -> ProgramSpec:
         time_zone=program.time_zone,
         # The folder numbers units without gaps; the weeks follow the files.
         units=[_unit_spec(unit, number) for number, unit in enumerate(units, start=1)],
+    )
+
+
+def unit_specs(program: Program) -> dict[int, UnitSpec]:
+    """Each unit as the folder would hold it, by its week number: what an import compares."""
+    return {unit.number: _unit_spec(unit, unit.number) for unit in _units(program)}
+
+
+def _units(program: Program):
+    return program.units.order_by("number").prefetch_related(
+        Prefetch("cards", queryset=Card.objects.order_by("position", "pk")),
+        Prefetch("recall_questions", queryset=RecallQuestion.objects.order_by("position", "pk")),
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.live()
+            .order_by("position", "pk")
+            .prefetch_related(
+                Prefetch("options", queryset=Option.objects.order_by("position", "pk"))
+            ),
+        ),
     )
 
 

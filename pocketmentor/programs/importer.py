@@ -159,11 +159,13 @@ class ImportReport:
     created: bool = False
     units_created: int = 0
     units_updated: int = 0
+    units_unchanged: int = 0  # kept in place with the same content
     units_published: int = 0
     units_deleted: list[int] = field(default_factory=list)
     units_unpublished: list[int] = field(default_factory=list)
     activities_created: int = 0
     activities_updated: int = 0
+    activities_unchanged: int = 0
     activities_deleted: int = 0
     activities_removed: int = 0
     options_kept: int = 0

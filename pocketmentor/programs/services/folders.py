@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pocketmentor.orgs.models import Organization
 from pocketmentor.programs import signals
-from pocketmentor.programs.exporter import write_program
+from pocketmentor.programs.exporter import unit_specs, write_program
 from pocketmentor.programs.importer import (
     ActivitySpec,
     ImportReport,
@@ -47,15 +47,19 @@ def program_import(
     report = report if report is not None else ImportReport()
     now = timezone.now()
     program = _program_save(organization, spec, start_date=start_date, state=state, report=report)
+    before = {} if report.created else unit_specs(program)
     existing = {unit.number: unit for unit in program.units.all()}
+    in_place: dict[int, list[int]] = {}
     for unit_spec in spec.units:
         unit = _unit_save(program, existing.pop(unit_spec.number, None), unit_spec,
                           publish=publish, now=now, report=report)  # fmt: skip
         _cards_replace(unit, unit_spec)
-        _activities_sync(unit, unit_spec.activities, now=now, report=report)
+        in_place[unit.number] = _activities_sync(unit, unit_spec.activities, now=now, report=report)
         _recall_sync(unit, unit_spec)
     for unit in existing.values():
         _unit_retire(unit, report)
+    if before:
+        _changes_count(before, unit_specs(program), in_place, report)
     # Also when imported from the command line, outside a studio request.
     signals.content_changed.send(Program, organization=organization)
     return program
@@ -118,14 +122,35 @@ def _unit_save(
     if unit is None:
         report.units_created += 1
         unit = Unit(program=program, number=spec.number)
-    else:
-        report.units_updated += 1
     unit.title, unit.summary = spec.title, spec.summary
     if publish and unit.published_at is None:
         unit.published_at = now
         report.units_published += 1
     unit.save()
     return unit
+
+
+def _changes_count(
+    before: dict[int, UnitSpec],
+    after: dict[int, UnitSpec],
+    in_place: dict[int, list[int]],
+    report: ImportReport,
+) -> None:
+    """Units and activities kept in place: updated when their content differs, else unchanged."""
+    for number, positions in in_place.items():
+        old, new = before.get(number), after[number]
+        if old is None:
+            continue  # added by this import
+        if old == new:
+            report.units_unchanged += 1
+        else:
+            report.units_updated += 1
+        for position in positions:
+            same = old.activities[position - 1] == new.activities[position - 1]
+            if same:
+                report.activities_unchanged += 1
+            else:
+                report.activities_updated += 1
 
 
 def _unit_retire(unit: Unit, report: ImportReport) -> None:
@@ -152,12 +177,13 @@ def _cards_replace(unit: Unit, spec: UnitSpec) -> None:
 
 def _activities_sync(
     unit: Unit, specs: list[ActivitySpec], *, now: dt.datetime, report: ImportReport
-) -> None:
+) -> list[int]:
     """Match the unit's live activities to the folder's by place and kind.
 
     The n-th activity in the file updates the unit's n-th live activity when both are of
     the same kind (a scale poll and a choice poll count as different kinds), so reworded
-    activities keep their answers. Any other is replaced, and the old one retired.
+    activities keep their answers. Any other is replaced, and the old one retired. Returns
+    the places of the activities kept (updated in place), for the report to compare.
     """
     chosen = Option.objects.annotate(chosen=Count("responses")).order_by("position", "pk")
     live = list(
@@ -166,12 +192,13 @@ def _activities_sync(
         .order_by("position", "pk")
         .prefetch_related(Prefetch("options", queryset=chosen))
     )
+    kept = []
     for position, spec in enumerate(specs, start=1):
         current = live[position - 1] if position <= len(live) else None
         if current is not None and _shape(current) == spec.shape:
             _activity_save(current, spec, position)
             _options_sync(current, list(current.options.all()), spec.options, report)
-            report.activities_updated += 1
+            kept.append(position)
             continue
         if current is not None:
             _activity_retire(current, now, report)
@@ -180,6 +207,7 @@ def _activities_sync(
         report.activities_created += 1
     for extra in live[len(specs) :]:
         _activity_retire(extra, now, report)
+    return kept
 
 
 def _recall_sync(unit: Unit, spec: UnitSpec) -> None:

@@ -580,7 +580,8 @@ def test_reimport_with_new_wording_keeps_every_answer_attached(program, ann, fol
     ask.refresh_from_db()
     assert ask.text == "Ask first" and ask.is_correct
     assert program.units.get(number=1).title == "A new title"
-    assert (report.created, report.units_updated, report.activities_updated) == (False, 3, 12)
+    assert (report.created, report.units_updated, report.units_unchanged) == (False, 1, 2)
+    assert (report.activities_updated, report.activities_unchanged) == (2, 10)
 
 
 def test_removed_activity_with_answers_leaves_the_pages_but_keeps_them(program, ann, folder):

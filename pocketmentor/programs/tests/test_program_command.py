@@ -56,11 +56,29 @@ def test_import_updates_and_tells_what_it_kept(program, ann, tmp_path):
     output = run("import", "fjordvik", str(tmp_path))
     assert output.splitlines() == [
         "Updated program lead in fjordvik: Leading (live, week 1 starts 2026-03-02).",
-        "  1 unit updated",
-        "  4 activities updated",
+        "  1 unit unchanged",
+        "  4 activities unchanged",
         "  units deleted: 2",
         "  units not in the folder, unpublished and kept for their answers: 3",
     ]
+
+
+def test_importing_an_export_again_reports_every_unit_unchanged(program, tmp_path):
+    run("export", "fjordvik", "lead", str(tmp_path))
+    assert run("import", "fjordvik", str(tmp_path)).splitlines()[1:] == [
+        "  3 units unchanged",
+        "  12 activities unchanged",
+    ]
+    unit = tmp_path / "unit-02.md"
+    text = unit.read_text().replace("Week 2 challenge", "Week 2, reworded")
+    unit.write_text(text.replace("Not quite.", "Not quite; ask first."))
+    assert run("import", "fjordvik", str(tmp_path)).splitlines()[1:] == [
+        "  1 unit updated",
+        "  2 units unchanged",
+        "  1 activity updated",
+        "  11 activities unchanged",
+    ]
+    assert program.units.get(number=2).title == "Week 2, reworded"
 
 
 def test_a_refused_folder_lists_every_problem_one_per_line(org, tmp_path):

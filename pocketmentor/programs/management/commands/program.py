@@ -95,9 +95,11 @@ def _summary(program: Program, report: ImportReport) -> list[str]:
     counts = [
         (report.units_created, "unit", "added"),
         (report.units_updated, "unit", "updated"),
+        (report.units_unchanged, "unit", "unchanged"),
         (report.units_published, "unit", "published"),
         (report.activities_created, "activity", "added"),
         (report.activities_updated, "activity", "updated"),
+        (report.activities_unchanged, "activity", "unchanged"),
         (report.activities_deleted, "activity", "deleted"),
         (report.activities_removed, "activity", "removed from the pages, kept for its answers"),
         (report.options_kept, "option", "kept after the others because answers chose it"),
