@@ -3,6 +3,7 @@
 import datetime as dt
 import random
 import uuid
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -68,9 +69,9 @@ FEEDBACK = {
 }  # fmt: skip
 TEXT = {
     "nb": {"org": "Fjordvik kommune", "group": "Gruppe", "kickoff": "Oppstartssamling",
-           "next": "Vårsamling", "place": "Fjordvik kulturhus"},
+           "next": "Avslutningssamling", "place": "Fjordvik kulturhus"},
     "en": {"org": "Fjordvik Municipality", "group": "Group", "kickoff": "Kick-off seminar",
-           "next": "Spring seminar", "place": "Fjordvik Culture House"},
+           "next": "Closing seminar", "place": "Fjordvik Culture House"},
 }  # fmt: skip
 
 
@@ -149,9 +150,11 @@ def start_monday(now: dt.datetime, zone: ZoneInfo, release: dt.time, *, week: in
 
 
 def _seminars(program: Program, text: dict) -> None:
-    kickoff = program.opens_at(1) - dt.timedelta(days=4)  # the Thursday before
-    upcoming = program.opens_at(9) + dt.timedelta(days=2)  # the Wednesday after
-    for title, start in ((text["kickoff"], kickoff), (text["next"], upcoming)):
+    """A kick-off the Thursday before week 1 and a closing seminar the Wednesday after week 8,
+    each moved a week at a time (earlier and later) off holidays, as the dates follow today."""
+    kickoff = _working_days(program.opens_at(1) - dt.timedelta(days=4), step=-1)  # Thursday
+    closing = _working_days(program.opens_at(9) + dt.timedelta(days=2), step=1)  # Wednesday
+    for title, start in ((text["kickoff"], kickoff), (text["next"], closing)):
         begins = start.replace(hour=9, minute=0)
         Seminar.objects.create(
             program=program,
@@ -160,6 +163,37 @@ def _seminars(program: Program, text: dict) -> None:
             ends_at=begins + dt.timedelta(days=1, hours=7),
             place=text["place"],
         )
+
+
+def _working_days(start: dt.datetime, *, step: int) -> dt.datetime:
+    """`start`, or the same weekday `step` weeks on until the seminar's two days fall on
+    neither a holiday nor the Christmas or summer holidays."""
+    while {start.date(), start.date() + dt.timedelta(days=1)} & _holidays(start.year):
+        start += dt.timedelta(weeks=step)
+    return start
+
+
+def _holidays(year: int) -> set[dt.date]:
+    """Norway's public holidays and the Christmas and summer holidays around `year`."""
+    easter = _easter(year)
+    days = {dt.date(year, 5, 1), dt.date(year, 5, 17)}
+    days |= {easter + dt.timedelta(days=n) for n in (-3, -2, 1, 39, 50)}
+    days |= {dt.date(year, 7, 1) + dt.timedelta(days=n) for n in range(31)}
+    days |= {dt.date(year, 12, 20) + dt.timedelta(days=n) for n in range(15)}  # to 3 January
+    days |= {dt.date(year - 1, 12, 20) + dt.timedelta(days=n) for n in range(15)}
+    return days
+
+
+def _easter(year: int) -> dt.date:
+    """Easter Sunday of the Gregorian calendar (the anonymous algorithm)."""
+    a, (b, c) = year % 19, divmod(year, 100)
+    d, e = divmod(b, 4)
+    g = (b - (b + 8) // 25 + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    month, day = divmod(h + weekday - 7 * ((a + 11 * h + 22 * weekday) // 451) + 114, 31)
+    return dt.date(year, month, day + 1)
 
 
 def _participants(org, program, groups, language, rng) -> list[Enrollment]:
@@ -345,29 +379,35 @@ def _records(program, language, rng, now) -> None:
             else:
                 continue
             visits.append((enrollment, units[week], opened, read))
-    records_backfill(program=program, visits=visits)
+    sign_ins = _sign_ins(program, visits, rng, now)
+    records_backfill(program=program, visits=visits, sign_ins=sign_ins)
     rollups_rebuild(program=program)
     themes_refresh(program=program, now=now)  # the worker keeps them current from here on
-    _sign_ins(program, visits, rng, now)
 
 
-def _sign_ins(program, visits, rng, now) -> None:
-    """When people last signed in: the staff today; a participant a little before a visit.
+def _sign_ins(program, visits, rng, now) -> list[tuple[Enrollment, dt.datetime]]:
+    """Sign-ins, for their learning records, and when people last signed in: the staff today;
+    a participant a little before a visit, within the week it falls in.
 
     A session lasts 90 days, so most participants signed in once, from the invitation, before
     their first visit; some signed in again later on another phone or browser. Those who never
     opened a unit never signed in.
     """
-    opened: dict[int, list[dt.datetime]] = {}
-    for enrollment, _unit, moment, _read in visits:
-        opened.setdefault(enrollment.user_id, []).append(moment)
-    people = []
+    opened: dict[int, list[tuple[dt.datetime, Enrollment, int]]] = {}
+    for enrollment, unit, moment, _read in visits:
+        opened.setdefault(enrollment.user_id, []).append((moment, enrollment, unit.number))
+    people, sign_ins = [], []
     for user_id, moments in opened.items():
-        moment = max(moments) if rng.random() < 0.3 else min(moments)
-        people.append(
-            User(pk=user_id, last_login=moment - dt.timedelta(minutes=rng.uniform(1, 20)))
-        )
+        again = rng.random() < 0.3
+        first, last = min(moments, key=itemgetter(0)), max(moments, key=itemgetter(0))
+        before = dt.timedelta(minutes=rng.uniform(1, 20))
+        for moment, enrollment, week in [first, last] if again and last != first else [first]:
+            # Counted in the week of the visit: never before that week opened.
+            since_opening = moment - program.opens_at(week)
+            sign_ins.append((enrollment, moment - min(before, since_opening / 2)))
+        people.append(User(pk=user_id, last_login=sign_ins[-1][1]))
     staff = program.organization.memberships.exclude(role=Membership.Role.PARTICIPANT)
     for user_id in staff.values_list("user_id", flat=True):
         people.append(User(pk=user_id, last_login=now - dt.timedelta(hours=rng.uniform(1, 30))))
     User.objects.bulk_update(people, ["last_login"], batch_size=500)
+    return sign_ins

@@ -22,12 +22,13 @@ from pocketmentor.programs.models import Activity, Program, RecallQuestion
 SHARING = [f"shared_with_{a}" for a in Response.Audience.values]
 
 
-def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
+def records_backfill(*, program: Program, visits: Iterable = (), sign_ins: Iterable = ()) -> int:
     """Records for what happened before records were kept: answers, shares, feedback, reactions,
     recalls.
 
     `visits` adds units opened and cards read, as (enrollment, unit, opened_at, read_at or
-    None): the demo's simulated history has them. Written in bulk; then rebuild the rollups.
+    None), and `sign_ins` sign-ins, as (enrollment, signed_in_at): the demo's simulated history
+    has them. Written in bulk; then rebuild the rollups.
     """
     have = set(
         LearningRecord.objects.filter(program=program, activity_id__isnull=False)
@@ -135,5 +136,7 @@ def records_backfill(*, program: Program, visits: Iterable = ()) -> int:
         add(records.LAUNCHED, enrollment, records.unit_target(unit, language), opened_at)
         if read_at is not None:
             add(records.EXPERIENCED, enrollment, records.cards_target(unit, language), read_at)
+    for enrollment, moment in sign_ins:
+        add(records.LOGGED_IN, enrollment, records.program_target(program), moment)
     LearningRecord.objects.bulk_create(pending, batch_size=1000)
     return len(pending)
