@@ -116,8 +116,8 @@ def test_moving_a_published_week_of_a_live_program_asks_first_with_the_new_dates
         "Week 2 challenge blir uke 3 og åpner mandag 16.03.2026 kl. 07:30, "
         "i stedet for mandag 09.03.2026 kl. 07:30." in page
     )
-    assert "den lukkes igjen fram til den nye datoen" in page  # open now, in a week again
-    assert "den åpner med en gang" in page  # week 3 becomes week 2, open since Monday
+    assert "Den er åpen nå og lukkes igjen fram til den nye datoen." in page  # opens in a week
+    assert "Den åpner med en gang." in page  # week 3 becomes week 2, open since Monday
     author.post(f"{BASE}weeks/2/action/", {"action": "down"})  # without confirm: asked only
     assert program.units.get(number=2).title == "Week 2 challenge"
     author.post(f"{BASE}weeks/2/action/", {"action": "down", "confirm": "1"})

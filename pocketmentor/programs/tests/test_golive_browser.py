@@ -157,3 +157,41 @@ def test_a_deleted_card_asks_first_leaves_the_phone_and_comes_back_with_undo(
     assert Card.objects.get(pk=card.pk).position == 1
     phone.close()
     context.close()
+
+
+MOVE = {
+    "nb": {"move": "Flytt uke 2 opp", "sure": "Flytte uke 2, Week 2 challenge, opp?",
+           "keep": "Behold datoene", "confirm": "Flytt den opp"},
+    "en": {"move": "Move week 2 up", "sure": "Move week 2, Week 2 challenge, up?",
+           "keep": "Keep the dates", "confirm": "Move it up"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_moving_a_published_week_of_a_live_program_asks_in_a_dialog_first(
+    browser, live_server, studio, language
+):
+    words = MOVE[language]
+    program = studio["program"]
+    Program.objects.update(state="live")
+    context, page = signed_in_page(browser, live_server, studio["author"], language=language)
+    page.goto(f"{live_server.url}/studio/fjordvik/p/lead/")
+    move = page.get_by_role("link", name=words["move"])
+    move.click()  # week 1 is published: its date would move under the participants
+    dialog = page.locator("dialog.confirm")
+    expect(dialog.get_by_role("heading", name=words["sure"])).to_be_visible()
+    expect(dialog.locator("ul.facts li")).to_have_count(2)
+    axe_clean(page)
+    page.screenshot(path=artifact(f"move-dialog-{language}-1280.png"))
+    dialog.get_by_role("button", name=words["keep"]).click()
+    expect(dialog).to_have_count(0)
+    expect(move).to_be_focused()
+    assert program.units.get(number=1).title == "Week 1 challenge"
+    move.click()
+    dialog.get_by_role("button", name=words["confirm"]).click()
+    expect(page.locator("ol.weeks > li").first).to_contain_text("Week 2 challenge")  # moved
+    expect(page.locator("dialog.confirm")).to_have_count(0)
+    assert list(program.units.values_list("title", flat=True)) == [
+        "Week 2 challenge", "Week 1 challenge", "Week 3 challenge",
+    ]  # fmt: skip
+    context.close()
