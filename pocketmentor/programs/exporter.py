@@ -99,7 +99,7 @@ def _activity_spec(activity: Activity, recalled: set[int]) -> ActivitySpec:
         spec.recall = activity.pk in recalled
     if activity.is_scale:
         spec.scale = ScaleSpec(
-            min=activity.scale_min,
+            min=activity.scale_min or 0,  # set: is_scale says so
             max=activity.scale_max if activity.scale_max is not None else 5,
             low=clean_text(activity.scale_low),
             high=clean_text(activity.scale_high),
@@ -157,7 +157,7 @@ def render_program_yaml(spec: ProgramSpec) -> str:
         schedule["start_date"] = spec.start_date
     schedule["release_time"] = _Quoted(spec.release_time.strftime("%H:%M"))
     schedule["timezone"] = spec.time_zone
-    data = {"title": spec.title, "slug": spec.slug, "language": spec.language}
+    data: dict = {"title": spec.title, "slug": spec.slug, "language": spec.language}
     if spec.description:
         data["description"] = spec.description
     data["schedule"] = schedule
