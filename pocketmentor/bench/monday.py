@@ -45,7 +45,8 @@ from pocketmentor.accounts.sessions import SessionStore
 from pocketmentor.bench import Figure
 from pocketmentor.bench.load import Server, manage, serve, server_env
 from pocketmentor.bench.pages import participants, program_path
-from pocketmentor.learning import pages
+from pocketmentor.insights.services import opened_flush
+from pocketmentor.learning import pages, tracking
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.orgs.models import Membership
 from pocketmentor.programs.models import Activity
@@ -85,10 +86,12 @@ def measure(
     forget_kept_pages()
     with serve(env, workers, folder) as server:
         figures += run(server, path, ones, 1, "monday.first-views.sequential").figures
+    record_noted(len(ones), "monday.first-views.sequential")
     progress(f"monday: {first} first views over {CONNECTIONS} connections after a restart")
     forget_kept_pages()
     with serve(env, workers, folder) as server:
         figures += run(server, path, others, CONNECTIONS, "monday.first-views.c10").figures
+        figures += record_noted(len(others), "monday.first-views.c10")
         progress(f"monday: the same {first} again, kept, for {seconds:g} s at most")
         kept = run(server, path, others * 20, CONNECTIONS, "monday.kept", seconds=seconds).figures
         figures += kept
@@ -132,6 +135,20 @@ def enough_participants(count: int) -> list[Enrollment]:
         )
         enrollments = participants(count)
     return enrollments
+
+
+def record_noted(views: int, name: str) -> list[Figure]:
+    """With Redis, first views are noted there and their records written by a worker: write
+    them here as its job does, and its CPU time per first view (`.recorded_cpu_ms`)."""
+    if not tracking.queued():
+        return []
+    started = time.process_time()
+    written = opened_flush()
+    cpu = time.process_time() - started
+    return [
+        Figure(f"{name}.recorded", written, "records"),
+        Figure(f"{name}.recorded_cpu_ms", round(cpu * 1000 / max(views, 1), 2), "ms/request"),
+    ]
 
 
 def poll_answered(enrollments: list[Enrollment]) -> int:

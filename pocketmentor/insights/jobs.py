@@ -1,6 +1,7 @@
-"""The insights' periodic jobs, run by `pocketmentor worker` (lib/schedule.py): the live
-programs' figures and reflection themes kept current, new learning records forwarded to the
-LRS when one is set, and Excel exports deleted a day after they were asked for.
+"""The insights' periodic jobs, run by `pocketmentor worker` (lib/schedule.py): the first
+views of units noted in Redis recorded, the live programs' figures and reflection themes kept
+current, new learning records forwarded to the LRS when one is set, and Excel exports deleted
+a day after they were asked for.
 """
 
 import dataclasses
@@ -8,7 +9,7 @@ import datetime as dt
 import logging
 
 from pocketmentor.insights import exports, forward
-from pocketmentor.insights.services import figures_current
+from pocketmentor.insights.services import figures_current, opened_flush
 from pocketmentor.insights.services.themes import themes_refresh
 from pocketmentor.lib import schedule
 from pocketmentor.lib.schedule import periodic
@@ -16,6 +17,16 @@ from pocketmentor.programs.models import Program
 
 logger = logging.getLogger(__name__)
 FORWARD_BATCHES = 20  # of XAPI_FORWARD_BATCH records a minute at most
+
+
+@periodic("insights.opened", every=dt.timedelta(seconds=5))
+def opened(now: dt.datetime) -> None:
+    """With Redis, a participant's first view of a unit in a day is noted there, not written
+    (learning/tracking.py): its record is written here, with the others noted since, at each
+    round of the worker (every `NUDGES_WORKER_INTERVAL` seconds when it is idle)."""
+    written = opened_flush()
+    if written:
+        logger.debug("Recorded %d units opened", written)
 
 
 @periodic("insights.figures", every=dt.timedelta(minutes=1))

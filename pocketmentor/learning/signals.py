@@ -14,9 +14,10 @@ response_sharing = Signal()
 feedback_given = Signal()
 # A peer reacted to what someone shared: `reaction`.
 reaction_given = Signal()
-# A participant opened a unit (`enrollment`, `unit`), the first time in a session.
+# A participant opened a unit (`enrollment`, `unit`), the first time in a day in this process;
+# without Redis only (with Redis the view is noted there for insights' worker: tracking.py).
 unit_opened = Signal()
-# A participant reached the end of a unit's cards (`enrollment`, `unit`), once per session.
+# A participant reached the end of a unit's cards (`enrollment`, `unit`), once a day.
 cards_read = Signal()
 # A participant recalled a key point: `answer` (a RecallAnswer, with its repetition and, for
 # a quiz, the options chosen).

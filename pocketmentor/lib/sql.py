@@ -172,3 +172,35 @@ def insert_new(model: type[Model], rows: Iterable[Mapping[str, Any]], *, batch: 
                 chunk = []
         if chunk:
             cursor.executemany(sql, chunk)
+
+
+def insert_new_returning(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, returning: str, batch: int = 500
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the `returning` field of the rows inserted.
+
+    Every row names the same fields by attribute (`enrollment_id`); the others get their
+    column's default. One statement for each `batch` rows, the same on SQLite and PostgreSQL,
+    so that what a repeated write changes (nothing) is told apart from a first one.
+    """
+    if not rows:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]
+    names = list(rows[0])
+    fields = [_field(model, name) for name in names]
+    table = db.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    row_marks = f"({', '.join(['%s'] * len(fields))})"
+    inserted: list[Any] = []
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            pairs = list(zip(names, fields, strict=True))
+            params = [f.get_db_prep_save(row[n], db) for row in chunk for n, f in pairs]
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(chunk))}"  # noqa: S608
+                f" ON CONFLICT DO NOTHING RETURNING {_column(model, returning)}"
+            )
+            cursor.execute(sql, params)
+            inserted += [value for (value,) in cursor.fetchall()]
+    return inserted

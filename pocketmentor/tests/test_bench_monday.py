@@ -15,6 +15,7 @@ from pocketmentor.bench import monday
 from pocketmentor.bench.database import database_url
 from pocketmentor.bench.pages import program_path
 from pocketmentor.insights.models import LearningRecord
+from pocketmentor.learning import tracking
 from pocketmentor.learning.services import response_record
 from pocketmentor.nudges.tests.conftest import on_postgresql
 from pocketmentor.programs.models import Activity
@@ -72,6 +73,9 @@ def test_monday_morning_reports_first_views_kept_pages_and_rotation(tmp_path: Pa
     assert 0 < values["monday.rotation-12.first-round.seconds"] < monday.FIRST_ROUND_LIMIT
     assert 0 <= values["monday.rotation-12.poll_answered"] <= 12
     assert values["monday.load_average"] >= 0
+    if tracking.queued():  # the first views' records, written as the worker writes them
+        assert values["monday.first-views.c10.recorded"] == 3
+        assert values["monday.first-views.c10.recorded_cpu_ms"] > 0
 
 
 def test_the_bench_says_where_the_server_keeps_pages(settings):

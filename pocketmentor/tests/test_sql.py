@@ -149,3 +149,16 @@ def test_insert_new_writes_every_row_past_a_batch_and_nothing_for_none(django_us
     sql.insert_new(Preference, ({"person_id": p.pk} for p in people), batch=2)
 
     assert sorted(Preference.objects.values_list("person", flat=True)) == [p.pk for p in people]
+
+
+def test_insert_new_returning_tells_the_rows_inserted_and_leaves_those_taken(ann, bob, program):
+    units = list(program.units.order_by("number"))
+    mine = Enrollment.objects.get(user=ann).pk
+    rows = [{"enrollment_id": mine, "unit_id": u.pk, "steps": 1} for u in units[:2]]
+    inserted = sql.insert_new_returning(UnitProgress, rows, returning="unit_id", batch=1)
+    assert sorted(inserted) == [units[0].pk, units[1].pk]
+    again = [{"enrollment_id": mine, "unit_id": u.pk, "steps": 2} for u in units]
+    assert sql.insert_new_returning(UnitProgress, again, returning="unit_id") == [units[2].pk]
+    steps = dict(UnitProgress.objects.values_list("unit_id", "steps"))
+    assert steps == {units[0].pk: 1, units[1].pk: 1, units[2].pk: 2}  # those taken unchanged
+    assert sql.insert_new_returning(UnitProgress, [], returning="unit_id") == []

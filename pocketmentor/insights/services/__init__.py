@@ -22,12 +22,14 @@ from pocketmentor.insights.services.privacy import records_erase, records_of
 from pocketmentor.insights.services.recording import (
     cards_read,
     feedback_recorded,
+    opened_flush,
     reaction_recorded,
     record_append,
     response_recorded,
     response_sharing,
     sign_in_recorded,
     unit_opened,
+    units_opened,
 )
 from pocketmentor.insights.services.reminders import (
     REMIND_PAUSE,
@@ -45,6 +47,7 @@ __all__ = [
     "cards_read",
     "counted_kinds_set",
     "feedback_recorded",
+    "opened_flush",
     "figures_current",
     "figures_refresh",
     "program_weeks",
@@ -63,4 +66,5 @@ __all__ = [
     "schedule_moved",
     "sign_in_recorded",
     "unit_opened",
+    "units_opened",
 ]

@@ -11,13 +11,19 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from pocketmentor.insights import records, rollups
 from pocketmentor.insights.models import (
     LearningRecord,
 )
+from pocketmentor.learning import tracking
 from pocketmentor.learning.models import Enrollment, Feedback, Reaction, RecallAnswer, Response
+from pocketmentor.lib import sql
 from pocketmentor.programs.models import Activity, Program, Unit
+
+# The columns a record is written with (all but when it was forwarded to an LRS).
+_RECORD_FIELDS = [f for f in LearningRecord._meta.concrete_fields if f.name != "forwarded_at"]
 
 
 @transaction.atomic(savepoint=False)
@@ -198,8 +204,89 @@ def sign_in_recorded(*, user) -> None:
 
 
 def unit_opened(*, enrollment: Enrollment, unit: Unit) -> None:
-    target = records.unit_target(unit, enrollment.program.language)
-    record_append(verb=records.LAUNCHED, enrollment=enrollment, target=target)
+    """A participant opened a unit (without Redis, during the view): as `units_opened`."""
+    units_opened(views=[(enrollment, unit, timezone.now())])
+
+
+def opened_flush(*, most: int = 500, batches: int = 20) -> int:
+    """Record the first views noted in Redis (learning/tracking.py), `most` at a time and
+    `batches` times at most: how many records are new.
+
+    Each batch's notes leave Redis only once its records are committed; a flush that fails,
+    or a worker that dies, leaves them to the next, which stores only those not stored yet.
+    A view of someone no longer active (erased since) or of a unit deleted since is dropped.
+    Without Redis there is nothing to flush: views are recorded as they happen.
+    """
+    if not tracking.queued():
+        return 0
+    written = 0
+    for _ in range(batches):
+        views = tracking.claim(most)
+        if not views:
+            break
+        enrollments = Enrollment.objects.select_related("program", "group", "user").in_bulk(
+            {v.enrollment_id for v in views}
+        )
+        units = Unit.objects.in_bulk({v.unit_id for v in views})
+        known = [
+            (enrollments[v.enrollment_id], units[v.unit_id], v.moment)
+            for v in views
+            if v.unit_id in units
+            and v.enrollment_id in enrollments
+            and enrollments[v.enrollment_id].user.is_active
+        ]
+        with transaction.atomic():  # committed before the notes are released
+            written += units_opened(views=known)
+        tracking.release(views)
+        if len(views) < most:
+            break
+    return written
+
+
+def opened_id(*, enrollment_id: int, unit_id: int, moment: dt.datetime) -> uuid.UUID:
+    """The id of the record of a person's opening a unit on a day (UTC): the same each time
+    it is written, so that it is stored once; derived with the secret key, so that it tells
+    nothing of the person."""
+    day = moment.astimezone(dt.UTC).date().isoformat()
+    digest = salted_hmac("pocketmentor.opened", f"{enrollment_id}:{unit_id}:{day}").digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
+
+
+@transaction.atomic(savepoint=False)
+def units_opened(*, views: Iterable[tuple[Enrollment, Unit, dt.datetime]]) -> int:
+    """Record that each (enrollment, unit, moment) opened the unit, once a day however often
+    told (a worker's repeated flush, another process's view): how many records are new.
+
+    One statement for the records, then the unit's progress and funnel of the new ones, in
+    the caller's transaction. Each enrollment's `program` (and `group`) is read already.
+    """
+    now = timezone.now()
+    rows, found = [], {}
+    for enrollment, unit, moment in views:
+        record_id = opened_id(enrollment_id=enrollment.pk, unit_id=unit.pk, moment=moment)
+        if record_id in found:
+            continue
+        program = enrollment.program
+        week = program.week_at(moment)
+        record = new_record(
+            program=program, enrollment=enrollment, actor_id=enrollment.user_id,
+            verb=records.LAUNCHED, target=records.unit_target(unit, program.language),
+            moment=moment, stored=now, week=week, result=None, extensions=None,
+            record_id=record_id,
+        )  # fmt: skip
+        found[record_id] = (enrollment, unit, week, moment)
+        rows.append({f.attname: getattr(record, f.attname) for f in _RECORD_FIELDS})
+    inserted = sql.insert_new_returning(LearningRecord, rows, returning="id")
+    for value in inserted:
+        enrollment, unit, week, moment = found[
+            value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+        ]
+        effects = rollups.effects(
+            verb=records.LAUNCHED.iri, kind="", unit_id=unit.pk, activity_id=None,
+            week=week, moment=moment,
+        )  # fmt: skip
+        rollups.apply(effects, program_id=enrollment.program_id, enrollment_id=enrollment.pk)
+    return len(inserted)
 
 
 def cards_read(*, enrollment: Enrollment, unit: Unit) -> None:
@@ -208,10 +295,21 @@ def cards_read(*, enrollment: Enrollment, unit: Unit) -> None:
 
 
 def new_record(
-    *, program, enrollment, actor_id, verb, target, moment, stored, week, result, extensions
+    *,
+    program,
+    enrollment,
+    actor_id,
+    verb,
+    target,
+    moment,
+    stored,
+    week,
+    result,
+    extensions,
+    record_id: uuid.UUID | None = None,
 ) -> LearningRecord:
     """An unsaved record and its xAPI statement: one shape for live actions and backfills."""
-    record_id = uuid.uuid4()
+    record_id = record_id or uuid.uuid4()
     name = str(actor_id)  # a person is named by their id here, nothing that names them
     statement = records.build(
         id=str(record_id), actor=name, verb=verb, target=target, moment=moment, stored=stored,

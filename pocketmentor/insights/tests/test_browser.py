@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sesame.utils import get_query_string
 
 from pocketmentor import demo
-from pocketmentor.insights import records
+from pocketmentor.insights import records, services
 from pocketmentor.insights.models import LearningRecord
 from pocketmentor.tests.chromium import PHONE, artifact, needs_chromium, ready
 
@@ -88,6 +88,7 @@ def test_reading_to_the_end_of_the_cards_is_recorded(contexts, live_server, tran
     page.goto(live_server.url + "/login/" + get_query_string(participant))
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/o/demo/ledelse/")
+    services.opened_flush()  # the worker's job, with Redis
     mine = LearningRecord.objects.filter(actor=participant, timestamp__gte=started)
     assert set(mine.values_list("verb", flat=True)) == {records.LOGGED_IN.iri, records.LAUNCHED.iri}
     with page.expect_response(lambda r: r.url.endswith("/week/5/read/")) as read:
