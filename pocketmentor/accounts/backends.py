@@ -16,9 +16,13 @@ from pocketmentor.accounts.models import User
 
 
 def _read_person(user_id) -> User | None:
-    table = connection.ops.quote_name(User._meta.db_table)
-    found = User.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [int(user_id)])  # noqa: S608
-    return next(iter(found), None)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in User._meta.concrete_fields)
+    table = quote(User._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [int(user_id)])  # noqa: S608
+        row = cursor.fetchone()
+    return sessions.person_from_row(connection, list(row)) if row else None
 
 
 class _LeanGetUser:

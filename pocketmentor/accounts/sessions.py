@@ -7,11 +7,13 @@ the database to answer it; the person waits in `signed_in` for the authenticatio
 Writes, expiry and everything else stay Django's.
 """
 
+import functools
 from contextvars import ContextVar
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
+from django.db.models.expressions import Col
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -65,20 +67,53 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         _person.set(None)
         connection = connections[router.db_for_read(Session)]
-        quote = connection.ops.quote_name
-        sql = (
-            f"SELECT u.*, s.session_data AS session_data_ FROM {quote(Session._meta.db_table)} s "  # noqa: S608
-            f"LEFT JOIN {quote(User._meta.db_table)} u ON u.id = s.user_id "
-            "WHERE s.session_key = %s AND s.expire_date > %s"
-        )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        row = next(
-            iter(User.objects.using(connection.alias).raw(sql, [self.session_key, now])), None
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(connection), [self.session_key, now])
+            row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None
-        data = row.session_data_
-        del row.session_data_
-        _person.set(row if row.pk is not None else None)
+        *person, data = row
+        if person[0] is not None:
+            _person.set(person_from_row(connection, person))
         return Session(session_key=self.session_key, session_data=data)
+
+
+def _statement(connection) -> str:
+    """The session with its person (all of the person's columns, in the model's order)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+    return (
+        f"SELECT {columns}, s.session_data FROM {quote(Session._meta.db_table)} s "  # noqa: S608
+        f"LEFT JOIN {quote(User._meta.db_table)} u ON u.id = s.user_id "
+        "WHERE s.session_key = %s AND s.expire_date > %s"
+    )
+
+
+@functools.cache
+def _converters(vendor: str, alias: str) -> list[tuple[int, list, Col]]:
+    """What the ORM does to each column of a person read from the database (on SQLite: true
+    and false, aware datetimes), by the column's place; the same for every row."""
+    connection = connections[alias]
+    found = []
+    for place, field in enumerate(User._meta.concrete_fields):
+        column = field.get_col(User._meta.db_table)
+        convert = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if convert:
+            found.append((place, convert, column))
+    return found
+
+
+def person_from_row(connection, values: list) -> User:
+    """A person from their row's values in the model's column order, as the ORM makes one
+    (a query's own machinery costs more than the database's answer to such a one-row read)."""
+    for place, convert, column in _converters(connection.vendor, connection.alias):
+        value = values[place]
+        for converter in convert:
+            value = converter(value, column, connection)
+        values[place] = value
+    return User.from_db(connection.alias, _ATTNAMES, values)
+
+
+_ATTNAMES = [f.attname for f in User._meta.concrete_fields]

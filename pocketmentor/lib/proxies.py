@@ -6,6 +6,7 @@ a trusted proxy is the client. Anything further left was written by the client i
 be made up. A peer that is not a trusted proxy is the client, whatever its headers say.
 """
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from pocketmentor.lib.env import Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@functools.lru_cache(maxsize=4096)  # each request reads its peer's address three times
 def _address(text: str) -> Address | None:
     """Read one hop: an IPv4 or IPv6 address, perhaps with a port (`[::1]:443`, `1.2.3.4:80`)."""
     text = text.strip()
