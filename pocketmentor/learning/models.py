@@ -56,6 +56,10 @@ class Response(models.Model):
     text = models.TextField(_("text"), blank=True)
     value = models.PositiveSmallIntegerField(_("value"), null=True, blank=True)
     choices = models.ManyToManyField("programs.Option", blank=True, related_name="responses")
+    # Read with a participant's page (`selectors.activity_states`), not columns: the ids of the
+    # options chosen, and how many replies of feedback the response has.
+    chosen_ids: set[int]
+    feedback_count: int
     # Who may see it besides its writer (docs/privacy.md): none of the three is private.
     shared_with_group = models.BooleanField(_("shared with the group"), default=False)
     shared_with_supporters = models.BooleanField(_("shared with supporters"), default=False)

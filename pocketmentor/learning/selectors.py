@@ -251,26 +251,41 @@ def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState
     states = []
     for activity in activities:
         response = responses.get(activity.id)
-        chosen = {o.id for o in response.choices.all()} if response else set()
+        chosen = response.chosen_ids if response else set()
         states.append(ActivityState(activity, response, chosen))
     _add_distributions([s for s in states if s.done and s.activity.kind == Activity.Kind.POLL])
     return states
 
 
 def _responses(enrollment: Enrollment, activities: list[Activity]) -> list[Response]:
-    """The participant's responses to these activities with their reaction counts, chosen
-    options and feedback: one query, three when there are any.
+    """The participant's responses to these activities with their reaction counts, the ids of
+    their chosen options (`chosen_ids`) and their feedback: one query, two when any of them
+    has feedback.
 
     Written out in SQL, as `page_versions`: building it took the ORM longer than running it,
-    on every first view of a unit.
+    on every first view of a unit; so did prefetching the choices and feedback.
     """
     if not activities:
         return []
     sql = _responses_sql(connection.vendor, len(activities))
     responses = list(Response.objects.raw(sql, [enrollment.pk, *(a.pk for a in activities)]))
-    if responses:
-        prefetch_related_objects(responses, "choices", _feedback())
+    for response in responses:
+        chosen = vars(response).pop("chosen_ids_")  # the query's, as text
+        response.chosen_ids = {int(pk) for pk in chosen.split(",")} if chosen else set()
+    _attach_feedback(responses)
     return responses
+
+
+def _attach_feedback(responses: list[Response]) -> None:
+    """Each response's feedback with its authors, as a prefetch leaves it; read only for the
+    responses that have some (`feedback_count`)."""
+    with_feedback = [r for r in responses if r.feedback_count]
+    if with_feedback:
+        prefetch_related_objects(with_feedback, _feedback())
+    for response in responses:
+        if not response.feedback_count:
+            # As a prefetch that found none leaves it: the page asks for it without a query.
+            response._prefetched_objects_cache = {"feedback": Feedback.objects.none()}  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -278,9 +293,19 @@ def _responses_sql(vendor: str, activities: int) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(f"r.{quote(f.column)}" for f in Response._meta.concrete_fields)
     reactions = Reaction._meta.db_table
+    feedback = Feedback._meta.db_table
+    through = Response.choices.through._meta.db_table
+    # The chosen options' ids, joined by commas: one value, whichever database.
+    joined = (
+        "string_agg(c.option_id::text, ',')"
+        if vendor == "postgresql"
+        else "group_concat(c.option_id)"
+    )
     return f"""
         SELECT {columns},
-          (SELECT COUNT(*) FROM {reactions} x WHERE x.response_id = r.id) AS reaction_count
+          (SELECT COUNT(*) FROM {reactions} x WHERE x.response_id = r.id) AS reaction_count,
+          (SELECT COUNT(*) FROM {feedback} f WHERE f.response_id = r.id) AS feedback_count,
+          (SELECT {joined} FROM {through} c WHERE c.response_id = r.id) AS chosen_ids_
         FROM {Response._meta.db_table} r
         WHERE r.enrollment_id = %s AND r.activity_id IN ({", ".join(["%s"] * activities)})
     """  # noqa: S608 - table and column names from the models, values as parameters

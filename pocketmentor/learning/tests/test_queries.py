@@ -9,15 +9,16 @@ from django.core.cache import cache, caches
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
 from pocketmentor.learning import selectors, shared
 from pocketmentor.learning.pages import touch
-from pocketmentor.learning.services import response_record
+from pocketmentor.learning.services import feedback_give, response_record
 from pocketmentor.programs.models import Activity, RecallQuestion
 
 # session with its person, enrollment (with the versions that key a kept unit page,
-# learning/pages.py), then the page's own reads; done work adds its feedback; this week reads
+# learning/pages.py), then the page's own reads: the participant's answers come with their
+# chosen options in one query, their feedback in one more only when any has some; this week reads
 # the key points due (one query, and the program's key points and their quizzes' options
 # when they are not kept). Measured with nothing kept: what the program's participants share
 # (the unit's content, seminars, key points, rendered parts) is read and rendered afresh.
-BUDGETS = {"": 9, "week/1/": 10, "progress/": 4, "reflections/": 4, "group/": 5}
+BUDGETS = {"": 9, "week/1/": 8, "progress/": 4, "reflections/": 4, "group/": 5}
 RECALL_DUE = 11  # this week with key points due, one of them a quiz
 KEPT = 2  # a kept unit page: session with its person, and those versions
 # A first view once another participant has viewed the unit: session with its person,
@@ -136,3 +137,28 @@ def test_a_first_view_after_another_participants_reads_only_what_is_theirs(
     touch(enrollment_id=ann.enrollments.get().pk)
     with django_assert_num_queries(SHARED_KEPT):
         assert client.get(week_url(program)).status_code == 200
+
+
+def test_feedback_on_an_answer_costs_one_query_more_and_its_chosen_options_none(
+    ann, facilitator, program, django_assert_num_queries
+):
+    enrollment = ann.enrollments.get()
+    unit = program.units.get(number=1)
+    quiz = unit.activities.get(kind="quiz")
+    answered = answer(enrollment, quiz)
+    answered.choices.set([quiz.options.get(is_correct=True)])
+    reflection = answer(
+        enrollment, unit.activities.get(kind="reflection"), text="mine", audiences=["facilitators"]
+    )
+    client = signed_in(ann)
+    client.get(week_url(program, "week/1/"))
+    forget()
+    no_poll = BUDGETS["week/1/"] - 1  # no poll answered: no poll results to count
+    with django_assert_num_queries(no_poll):
+        html = client.get(week_url(program, "week/1/")).content.decode()
+    assert "Yes." in html  # the feedback of the option she chose
+    feedback_give(response=reflection, author=facilitator, text="Well observed")
+    forget()
+    with django_assert_num_queries(no_poll + 1):
+        html = client.get(week_url(program, "week/1/")).content.decode()
+    assert "Well observed" in html and "Yes." in html
