@@ -177,7 +177,7 @@ AUTH_USER_MODEL = "accounts.User"
 REDIS_URL = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "pocketmentor.lib.caches.ReusingRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         # Django's default of 300 entries is outgrown by the marks of a cohort's first views
         # (learning/tracking.py: one a participant and unit a day), and a mark forgotten makes
@@ -207,8 +207,9 @@ CACHES = {
         }
     ),
 }
-# One process counts exactly in its own memory; several processes share Redis.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
+# One process counts exactly in its own memory; several processes share Redis. Our Redis cache
+# is Django's, its clients kept (lib/caches.py), which django-ratelimit does not know by name.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] if REDIS_URL else ["django_ratelimit.E003"]
 
 # Background work (docs/nudges.md): Django's tasks framework (the django-tasks backport),
 # queued in the database by default or in Redis (RQ) for larger installations.

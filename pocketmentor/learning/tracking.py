@@ -117,37 +117,37 @@ def _redis():
     return default, default._cache.get_client(None, write=True)  # type: ignore[attr-defined]
 
 
-def _run(name: str, source: str, keys: list[str], args: list) -> object:
+def _run(client, name: str, source: str, keys: list[str], args: list) -> object:
     """A Lua script in one round trip (by its digest once Redis knows it)."""
-    _, client = _redis()
     script = _scripts.get(name)
     if script is None:
         script = _scripts[name] = client.register_script(source)
     return script(keys=keys, args=args, client=client)  # type: ignore[operator]
 
 
-def _queue_keys() -> list[str]:
+def _queue_keys(default) -> list[str]:
     """The queue and the claimed notes of this database (another database, such as the
     bench's, on the same Redis has its own)."""
     connection = connections["default"]
     database = f"{connection.vendor}:{connection.settings_dict['NAME']}"
     tag = format(zlib.crc32(database.encode()), "08x")
-    default, _ = _redis()
     return [default.make_key(f"views:{tag}:queued"), default.make_key(f"views:{tag}:claimed")]
 
 
 def _mark_and_note(enrollment_id: int, unit_id: int) -> bool:
     """Set today's mark and, the first time, queue the view: one round trip. Whether queued."""
-    default, _ = _redis()
+    default, client = _redis()
     mark = default.make_and_validate_key(_mark(OPENED, enrollment_id, unit_id))
     note = f"{enrollment_id}:{unit_id}:{timezone.now().timestamp():.6f}"
-    return bool(_run("note", _MARK_AND_NOTE, [mark, _queue_keys()[0]], [KEEP, note]))
+    keys = [mark, _queue_keys(default)[0]]
+    return bool(_run(client, "note", _MARK_AND_NOTE, keys, [KEEP, note]))
 
 
 def claim(most: int = 500) -> list[View]:
     """The oldest views noted and not recorded yet, at most `most`: those of a claim that did
     not `release` them first (a flush failed or its worker died), so none is lost."""
-    notes = _run("claim", _CLAIM, _queue_keys(), [most])
+    default, client = _redis()
+    notes = _run(client, "claim", _CLAIM, _queue_keys(default), [most])
     views = []
     for raw in notes:  # type: ignore[attr-defined]
         note = raw.decode()
@@ -161,18 +161,22 @@ def release(views: list[View]) -> bool:
     """Forget claimed views whose records are stored; False when another worker had already."""
     if not views:
         return True
-    return bool(_run("release", _RELEASE, _queue_keys()[1:], [v.note for v in views]))
+    default, client = _redis()
+    return bool(
+        _run(client, "release", _RELEASE, _queue_keys(default)[1:], [v.note for v in views])
+    )
 
 
 def pending() -> int:
     """Views noted and not recorded yet (0 without Redis, where none wait)."""
     if not queued():
         return 0
-    _, client = _redis()
-    return sum(client.llen(key) for key in _queue_keys())
+    default, client = _redis()
+    return sum(client.llen(key) for key in _queue_keys(default))
 
 
 def forget_pending() -> None:
     """Drop this database's queued views (the bench's, when its database goes)."""
     if queued():
-        _redis()[1].delete(*_queue_keys())
+        default, client = _redis()
+        client.delete(*_queue_keys(default))

@@ -1,8 +1,10 @@
 """Appending learning records, and keeping the rollups current as they are appended.
 
-`record_append` is the one way a record is written. It runs in the caller's transaction (a
-record exists exactly when the action it describes does) and updates the rollups in that
-same transaction. The hooks below it answer the learning app's signals (insights/receivers.py).
+`record_append` is the one way a record is written, but for a unit's opening: `units_opened`
+writes those in bulk, once a person, unit and day, as the worker flushes the views noted in
+Redis (`opened_flush`) or, without Redis, as they happen. Both run in the caller's transaction
+(a record exists exactly when the action it describes does) and update the rollups in that
+same transaction. The hooks below answer the learning app's signals (insights/receivers.py).
 """
 
 import datetime as dt
