@@ -104,8 +104,8 @@ def measure(
     # The share of the kept-page rate that rotation keeps: by requests/s, and by CPU time
     # per request (a rate the server's cores could reach, less disturbed by other work).
     (rps, cpu), (rps_kept, cpu_kept) = (f.value for f in rotating[:2]), (f.value for f in kept[:2])
-    # Pages that show this week's poll results are kept for a minute (the counts' own):
-    # rotating past them after a longer round renders them again.
+    # Pages that show this week's poll results are kept like the others; their counts are
+    # put in as they are served (learning/pages.py `with_counts`).
     figures.append(Figure(f"{name}.poll_answered", poll_answered(enrollments[:rotation]), "people"))
     figures.append(Figure(f"{name}.kept_share", round(100 * rps / max(rps_kept, 0.1)), "%"))
     figures.append(Figure(f"{name}.kept_share_cpu", round(100 * cpu_kept / max(cpu, 0.01)), "%"))

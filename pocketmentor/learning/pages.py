@@ -10,12 +10,14 @@ own pages, or, with Redis, all processes share them, also across a restart; they
 compressed (about 4 KB each) in a cache bounded by memory (lib/caches.py, PAGES_CACHE_MB).
 
 A kept page also expires: when it would change with time (the next week opens, the
-seminar it shows ends), after a minute when it shows others' poll answers (counted once a
-minute), and after `LONGEST` at most. Writes outside a studio request raise the versions too
-(an import from the command line or in a worker, a person's erasure); `LONGEST` bounds what a
-change made around the services (a shell, the database by hand) could leave, and is long
-enough that a morning's kept pages outlive the morning. Every serving gets a CSRF token and
-fresh idempotency keys of its own.
+seminar it shows ends), and after `LONGEST` at most. Writes outside a studio request raise the
+versions too (an import from the command line or in a worker, a person's erasure); `LONGEST`
+bounds what a change made around the services (a shell, the database by hand) could leave, and
+is long enough that a morning's kept pages outlive the morning. Every serving gets a CSRF token
+and fresh idempotency keys of its own, and the current counts of the polls the page shows: the
+page keeps a slot where each poll's counts go, and the person's answer beside it, and each
+serving fills the slots from the counts of each poll (`with_counts`: one read of the cache for
+them all, counted afresh once a minute), so a page showing poll counts is kept as long as any.
 """
 
 import datetime as dt
@@ -24,9 +26,10 @@ import re
 import time
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db.models import F
@@ -65,10 +68,32 @@ def touch_organization(*, slug: str | None = None) -> None:
     organizations.update(pages_version=F("pages_version") + 1)
 
 
-def keep(response: HttpResponse, *, unit_id: int, until: dt.datetime | None = None):
-    """Let `cached` keep this page of unit `unit_id`, until `until` at the latest."""
-    response.kept = (unit_id, until)
+def keep(
+    response: HttpResponse,
+    *,
+    unit_id: int,
+    until: dt.datetime | None = None,
+    polls: Sequence[selectors.PollAnswer] = (),
+):
+    """Let `cached` keep this page of unit `unit_id`, until `until` at the latest, with the
+    slots of the `polls` it shows left for the counts current when it is served; fill them."""
+    html = response.content.decode()
+    response.kept = (unit_id, until, tuple(polls), html)
+    if polls:
+        response.content = with_counts(html, polls)
     return response
+
+
+def with_counts(html: str, polls: Sequence[selectors.PollAnswer]) -> str:
+    """The page with each poll's slot filled with its current counts beside the person's answer
+    (`selectors.poll_counts`: one read of the cache, or two queries when a minute is past)."""
+    counted = selectors.poll_counts(list(polls))
+    template = get_template("learning/_poll_results.html")
+    for poll in polls:
+        _answers, shares = selectors.poll_shares(poll, counted[poll.activity_id])
+        context = {"distribution": shares, "min_answers": settings.POLL_MIN_ANSWERS}
+        html = html.replace(selectors.POLL_SLOT.format(poll.activity_id), template.render(context))
+    return html
 
 
 def cached(view):
@@ -90,16 +115,20 @@ def cached(view):
             and kept[2] > time.time()
             and tracking.seen(found[0], kept[0])
         ):
-            return HttpResponse(_fill(request, zlib.decompress(kept[1]).decode()))
+            html = zlib.decompress(kept[1]).decode()
+            if kept[3]:
+                html = with_counts(html, kept[3])
+            return HttpResponse(_fill(request, html))
         response = view(request, org, program, **kwargs)
         if key and response.status_code == 200 and hasattr(response, "kept"):
-            unit_id, until = response.kept
+            unit_id, until, polls, html = response.kept
             seconds = LONGEST
             if until is not None:
                 seconds = min(seconds, (until - timezone.now()).total_seconds())
             if seconds >= 1:
-                page = zlib.compress(_blank(response.content.decode()).encode(), 1)
-                _pages().set(key, (unit_id, page, time.time() + seconds), int(seconds))
+                page = zlib.compress(_blank(html).encode(), 1)
+                kept = (unit_id, page, time.time() + seconds, polls)
+                _pages().set(key, kept, int(seconds))
         return response
 
     return wrapper

@@ -222,6 +222,10 @@ class Share(NamedTuple):
     mine: bool
 
 
+# Forms refuse NUL, so no page text has one (as learning/pages.py's marks).
+POLL_SLOT = "\0poll:{}\0"
+
+
 @dataclass
 class ActivityState:
     activity: Activity
@@ -229,6 +233,7 @@ class ActivityState:
     chosen: set[int] = field(default_factory=set)
     distribution: list["Share"] = field(default_factory=list)
     answers: int = 0  # how many answered this poll, shown as shares only from POLL_MIN_ANSWERS
+    poll: "PollAnswer | None" = None  # an answered poll's answer, to show its counts by
 
     @property
     def done(self) -> bool:
@@ -237,6 +242,11 @@ class ActivityState:
     @property
     def min_answers(self) -> int:
         return settings.POLL_MIN_ANSWERS
+
+    @property
+    def poll_slot(self) -> str:
+        """Where a kept page shows this poll's counts, filled whenever it is served."""
+        return POLL_SLOT.format(self.activity.pk)
 
     @property
     def answered_right(self) -> bool:
@@ -312,61 +322,107 @@ def _responses_sql(vendor: str, activities: int) -> str:
 
 
 POLL_CACHE_SECONDS = 60
+_MINUTE = dt.timedelta(seconds=POLL_CACHE_SECONDS)
+
+
+class PollAnswer(NamedTuple):
+    """A person's answer to a poll, with what showing the poll's counts beside it needs:
+    kept with their page, which is filled with the counts current whenever it is served."""
+
+    activity_id: int
+    is_scale: bool
+    labels: tuple[tuple[int, str], ...]  # each value or option id with its label, in order
+    mine: tuple[int, ...]  # the values or options chosen
+    answered_at: dt.datetime
+
+
+def poll_answer(state: ActivityState) -> PollAnswer:
+    """The person's answer to the answered poll of `state`."""
+    activity, response = state.activity, state.response
+    assert response is not None  # noqa: S101 - only answered polls come here
+    if activity.is_scale:
+        scale = list(activity.scale)
+        labels = tuple((v, _scale_label(v, i, len(scale), activity)) for i, v in enumerate(scale))
+        mine: tuple[int, ...] = (response.value,) if response.value is not None else ()
+    else:
+        labels = tuple((o.id, o.text) for o in activity.options.all())
+        mine = tuple(sorted(state.chosen))
+    return PollAnswer(activity.id, activity.is_scale, labels, mine, response.created_at)
+
+
+def _scale_label(value: int, index: int, length: int, activity: Activity) -> str:
+    """A scale's value, with its end's name at either end (as the dashboard names them)."""
+    if index == 0 and activity.scale_low:
+        return f"{value} ({activity.scale_low})"
+    if index == length - 1 and activity.scale_high:
+        return f"{value} ({activity.scale_high})"
+    return str(value)
+
+
+class PollCounts(NamedTuple):
+    counted_at: dt.datetime
+    counts: dict[int, int]  # answers per value or option
+
+
+def poll_shares(poll: PollAnswer, counted: PollCounts) -> tuple[int, list[Share]]:
+    """How many answered the poll, and its shares from POLL_MIN_ANSWERS answers (else none),
+    from the counts, with the person's own answer counted when it is newer than they are."""
+    counted_at, counts = counted
+    if poll.answered_at > counted_at:  # answered after the count was made
+        counts = dict(counts)
+        for k in poll.mine:
+            counts[k] = counts.get(k, 0) + 1
+    rows = [(label, counts.get(k, 0), k in poll.mine) for k, label in poll.labels]
+    answers = sum(n for _, n, _ in rows)
+    if answers < settings.POLL_MIN_ANSWERS:
+        return answers, []
+    return answers, [Share(label, n, round(100 * n / answers), m) for label, n, m in rows]
+
+
+def poll_counts(polls: list[PollAnswer]) -> dict[int, PollCounts]:
+    """The answers counted per value or option of each poll, by activity id: counted at most a
+    minute ago, by whichever process counted first (one read of the cache), else now (two
+    queries at most).
+
+    Counting every answer of a national program's poll takes tens of milliseconds. A count is
+    current by this clock, not only the cache's (Redis expires keys by its own).
+    """
+    now = timezone.now()
+    read = cache.get_many([_poll_key(p.activity_id) for p in polls])
+    found = {}
+    for poll in polls:
+        counted = read.get(_poll_key(poll.activity_id))
+        if counted is not None and dt.timedelta(0) <= now - counted[0] < _MINUTE:
+            found[poll.activity_id] = PollCounts(*counted)
+    stale = [p for p in polls if p.activity_id not in found]
+    if stale:
+        fresh = _count_answers(stale)
+        made = {p.activity_id: PollCounts(now, fresh.get(p.activity_id, {})) for p in stale}
+        cache.set_many({_poll_key(i): tuple(c) for i, c in made.items()}, POLL_CACHE_SECONDS)
+        found |= made
+    return found
 
 
 def _add_distributions(states: list[ActivityState]) -> None:
-    """Attach the anonymous distribution of answers to each answered poll.
-
-    Counting every answer of a national program's poll takes tens of milliseconds, so counts
-    are cached for a minute (two queries at most when they are not); the participant's own
-    answer is always counted, even when it is newer than the cached figures.
-    """
-    if not states:
-        return
-    cached = cache.get_many([_poll_key(s.activity) for s in states])
-    missing = [s for s in states if _poll_key(s.activity) not in cached]
-    if missing:
-        counted_at = timezone.now()
-        fresh = _count_answers(missing)
-        for state in missing:
-            key = _poll_key(state.activity)
-            cached[key] = (
-                counted_at,
-                {k: n for k, n in fresh.items() if k[0] == state.activity.id},
-            )
-        cache.set_many({_poll_key(s.activity): cached[_poll_key(s.activity)] for s in missing},
-                       POLL_CACHE_SECONDS)  # fmt: skip
+    """Attach the anonymous distribution of answers to each answered poll (`poll_shares`)."""
     for state in states:
-        activity, response = state.activity, state.response
-        if response is None:  # only answered polls come here
-            continue
-        counted_at, cached_counts = cached[_poll_key(activity)]
-        counts = Counter(cached_counts)
-        if response.created_at > counted_at:  # answered after the count was made
-            mine = [response.value] if activity.is_scale else list(state.chosen)
-            counts.update((activity.id, k) for k in mine)
-        if activity.is_scale:
-            rows = [(str(v), counts[activity.id, v], v == response.value) for v in activity.scale]
-        else:
-            rows = [
-                (o.text, counts[activity.id, o.id], o.id in state.chosen)
-                for o in activity.options.all()
-            ]
-        state.answers = sum(n for _, n, _ in rows)
-        if state.answers >= settings.POLL_MIN_ANSWERS:
-            total = state.answers
-            state.distribution = [Share(lbl, n, round(100 * n / total), m) for lbl, n, m in rows]
+        state.poll = poll_answer(state)
+    counted = poll_counts([s.poll for s in states if s.poll]) if states else {}
+    for state in states:
+        if state.poll:
+            counts = counted[state.poll.activity_id]
+            state.answers, state.distribution = poll_shares(state.poll, counts)
 
 
-def _poll_key(activity: Activity) -> str:
-    return f"poll-counts:{activity.pk}"
+def _poll_key(activity: Activity | int) -> str:
+    return f"poll-counted:{activity if isinstance(activity, int) else activity.pk}"
 
 
-def _count_answers(states: list[ActivityState]) -> Counter[tuple[int, int]]:
-    """Answers per (activity, value or option) of these polls: two queries at most."""
-    scales = [s.activity for s in states if s.activity.is_scale]
-    choices = [s.activity for s in states if not s.activity.is_scale]
-    counts: Counter[tuple[int, int]] = Counter()
+def _count_answers(polls: list[PollAnswer]) -> dict[int, dict[int, int]]:
+    """Answers per value or option of each of these polls, by activity id: two queries at most."""
+    scales = [p.activity_id for p in polls if p.is_scale]
+    choices = [p.activity_id for p in polls if not p.is_scale]
+    counts: dict[int, dict[int, int]] = {}
     if scales:
         values = (
             Response.objects.filter(activity__in=scales)
@@ -374,7 +430,8 @@ def _count_answers(states: list[ActivityState]) -> Counter[tuple[int, int]]:
             .annotate(n=Count("id"))
             .order_by()
         )
-        counts.update({(a, v): n for a, v, n in values})
+        for a, v, n in values:
+            counts.setdefault(a, {})[v] = n
     if choices:
         rows = (
             Response.choices.through.objects.filter(option__activity__in=choices)
@@ -382,7 +439,8 @@ def _count_answers(states: list[ActivityState]) -> Counter[tuple[int, int]]:
             .annotate(n=Count("id"))
             .order_by()
         )
-        counts.update({(a, o): n for a, o, n in rows})
+        for a, o, n in rows:
+            counts.setdefault(a, {})[o] = n
     return counts
 
 

@@ -1,4 +1,3 @@
-import datetime as dt
 from functools import partial, wraps
 
 from django.contrib import messages
@@ -221,6 +220,7 @@ def _unit_page(
         "items": _activity_parts(enrollment, states, failed),
         "done": sum(s.done for s in states),
         "seminar": seminar,
+        "poll_slots": True,  # filled with the counts current whenever the page is served
     }
     if status == 200 and not len(messages.get_messages(request)):
         # What all participants see of the unit is rendered once: each gets their own parts.
@@ -230,12 +230,12 @@ def _unit_page(
     else:
         response = render(request, "learning/unit.html", context, status=status)
     response = pages.fill(request, response)
-    # The page changes when the next week opens, the seminar ends, or poll counts renew.
+    # The page changes when the next week opens or the seminar ends; the polls' counts are
+    # put in whenever it is served.
     changes = [program.opens_at(program.week_at() + 1)] if this_week else []
     changes += [seminar.ends_at] if seminar else []
-    if any(s.distribution for s in states):
-        changes.append(timezone.now() + dt.timedelta(seconds=selectors.POLL_CACHE_SECONDS))
-    return pages.keep(response, unit_id=unit.pk, until=min(changes, default=None))
+    polls = [s.poll for s in states if s.poll is not None]
+    return pages.keep(response, unit_id=unit.pk, until=min(changes, default=None), polls=polls)
 
 
 def _activity_parts(enrollment, states, failed=None) -> list[tuple]:

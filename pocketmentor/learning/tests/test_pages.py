@@ -5,14 +5,14 @@ import re
 import uuid
 
 import time_machine
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pocketmentor.conftest import OSLO, enroll, signed_in, week_url
-from pocketmentor.learning import selectors, shared, tracking
+from pocketmentor.conftest import OSLO, enroll, make_person, signed_in, week_url
+from pocketmentor.learning import shared, tracking
 from pocketmentor.learning.models import Enrollment, Response
 from pocketmentor.learning.pages import LONGEST, touch_organization
 from pocketmentor.learning.services import feedback_give, reaction_toggle, response_record
@@ -80,18 +80,65 @@ def test_this_week_turns_to_the_next_week_when_it_opens(ann, program):
         assert "Week 3 challenge" in page(client, program)
 
 
-def test_poll_results_on_a_kept_page_are_at_most_a_minute_old(ann, bob, program, settings):
+def rendered(response) -> list[str]:
+    """The templates rendered for a response: none but the polls' counts for a kept page."""
+    return [template.name for template in response.templates]
+
+
+def test_a_kept_page_shows_the_poll_counts_of_each_minute_without_being_rendered_again(
+    ann, bob, program, settings
+):
     settings.POLL_MIN_ANSWERS = 1  # shares from the first answer, to follow each one
     client = signed_in(ann)
     record(ann, program, "poll", value=2)
     assert ">100%<" in page(client, program)
     record(bob, program, "poll", value=4)
-    # The counts' own minute (in Redis it passes in real time, not here); not the day's marks.
-    cache.delete(selectors._poll_key(activity(program, "poll")))
-    assert ">100%<" in page(client, program)  # the page is kept for that minute
+    kept = client.get(week_url(program))
+    assert ">100%<" in kept.content.decode()  # the counts are a minute old at most
+    assert rendered(kept) == ["learning/_poll_results.html"]
     # A minute after now, not after NOW: the clock ticks, and a busy machine is slow.
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
-        assert page(client, program).count(">50%<") == 2
+        renewed = client.get(week_url(program))
+        assert renewed.content.decode().count(">50%<") == 2
+        assert rendered(renewed) == ["learning/_poll_results.html"]  # still the kept page
+        assert client.get(week_url(program)).content.decode().count(">50%<") == 2
+
+
+def test_a_kept_page_counts_the_persons_own_answer_when_newer_than_the_counts(
+    ann, bob, program, settings
+):
+    settings.POLL_MIN_ANSWERS = 1
+    record(bob, program, "poll", value=4)
+    assert ">100%<" in page(signed_in(bob), program)  # the counts, Bob's answer alone
+    record(ann, program, "poll", value=2)
+    client = signed_in(ann)
+    mine = re.compile(r'<li class="mine"><span class="bar-label">2 · ditt svar</span>')
+    for served in (client.get(week_url(program)), client.get(week_url(program))):
+        html = served.content.decode()
+        assert html.count(">50%<") == 2 and len(mine.findall(html)) == 1
+    assert rendered(served) == ["learning/_poll_results.html"]  # the second, kept
+
+
+def test_a_kept_page_shows_shares_from_the_poll_minimum_once_the_counts_renew(
+    ann, bob, org, program, groups, settings
+):
+    settings.POLL_MIN_ANSWERS = 3
+    client = signed_in(ann)
+    record(ann, program, "poll", value=2)
+    record(bob, program, "poll", value=4)
+    waiting = page(client, program)
+    assert "Takk! Hvordan alle svarte, vises når 3 personer har svart." in waiting
+    assert 'class="bars"' in waiting and "%<" not in waiting
+    third = make_person("third@fjordvik.example", org=org, role="participant")
+    enroll(third, program, groups[0])
+    record(third, program, "poll", value=4)
+    assert "%<" not in page(client, program)  # the counts' minute
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        served = client.get(week_url(program))
+    html = served.content.decode()
+    assert "Takk! Slik svarte alle i programmet:" in html
+    assert html.count(">33%<") == 1 and html.count(">67%<") == 1
+    assert rendered(served) == ["learning/_poll_results.html"]
 
 
 def test_each_serving_has_its_own_working_token_and_fresh_keys(ann, program):

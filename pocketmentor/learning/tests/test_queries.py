@@ -1,10 +1,13 @@
 """Each participant page runs a fixed number of queries, whatever the size of the data."""
 
+import datetime as dt
 import re
 from uuid import uuid4
 
 import pytest
+import time_machine
 from django.core.cache import cache, caches
+from django.utils import timezone
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
 from pocketmentor.learning import selectors, shared
@@ -79,6 +82,30 @@ def test_a_kept_unit_page_costs_two_queries_whatever_the_data(
     client.get(week_url(program, suffix))
     with django_assert_num_queries(KEPT):
         assert client.get(week_url(program, suffix)).status_code == 200
+
+
+def test_a_kept_page_showing_poll_counts_costs_two_queries_and_one_more_to_renew_them(
+    ann, bob, org, program, groups, django_assert_num_queries
+):
+    poll = program.units.get(number=2).activities.get(kind="poll")  # this week's
+    for person in (ann, bob):
+        answer(person.enrollments.get(), poll, value=2)
+    client = signed_in(ann)
+    client.get(week_url(program))  # rendered and kept, the counts made
+    with django_assert_num_queries(KEPT):
+        kept = client.get(week_url(program))
+    assert kept.templates[0].name == "learning/_poll_results.html"  # not rendered again
+    grow(program, org, groups)
+    # Their minute past, the counts are renewed when the kept page is served: one query for
+    # a scale (one for a choice poll's options), then none again for a minute.
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        with django_assert_num_queries(KEPT + 1):
+            renewed = client.get(week_url(program)).content.decode()
+        with django_assert_num_queries(KEPT):
+            again = client.get(week_url(program)).content.decode()
+    assert "%<" not in kept.content.decode()  # two answers: fewer than the poll minimum
+    assert ">9%<" in renewed and ">91%<" in renewed  # 2 and 20 of 22
+    assert unsigned(again) == unsigned(renewed)
 
 
 def test_this_week_with_key_points_due_costs_one_query_more_whatever_the_data(
