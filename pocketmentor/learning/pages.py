@@ -86,7 +86,7 @@ def keep(
 
 def with_counts(html: str, polls: Sequence[selectors.PollAnswer]) -> str:
     """The page with each poll's slot filled with its current counts beside the person's answer
-    (`selectors.poll_counts`: one read of the cache, or two queries when a minute is past)."""
+    (`selectors.poll_counts`: one read of the cache, and a query or two once a minute)."""
     counted = selectors.poll_counts(list(polls))
     template = get_template("learning/_poll_results.html")
     for poll in polls:
@@ -116,8 +116,9 @@ def cached(view):
             and tracking.seen(found[0], kept[0])
         ):
             html = zlib.decompress(kept[1]).decode()
-            if kept[3]:
-                html = with_counts(html, kept[3])
+            polls = kept[3] if len(kept) > 3 else ()  # none in a page kept by an older release
+            if polls:
+                html = with_counts(html, polls)
             return HttpResponse(_fill(request, html))
         response = view(request, org, program, **kwargs)
         if key and response.status_code == 200 and hasattr(response, "kept"):
