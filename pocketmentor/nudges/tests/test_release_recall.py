@@ -11,24 +11,38 @@ from pocketmentor.nudges.tests.test_push import subscribe
 from pocketmentor.programs.models import RecallQuestion
 
 
-def test_the_release_mentions_the_key_points_due_in_each_persons_language(
-    ann, bob, program, inbox, worker
-):
+def _points_in_week_3(program, count):
+    """`count` key points of week 3, due for recall once week 4 opens."""
     unit = program.units.get(number=3)
-    points = [
+    return [
         RecallQuestion.objects.create(unit=unit, position=n, prompt=f"Point {n}?", answer="A.")
-        for n in (1, 2, 3)
+        for n in range(1, count + 1)
     ]
-    for person in (ann, bob):
-        with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
-            response_record(
-                enrollment=person.enrollments.get(),
-                activity=unit.activities.get(kind="task"),
-                key=uuid.uuid4(),
-            )
+
+
+def _did_week_3(person, program):
+    """The person did week 3's task in week 3, so its key points come back."""
+    with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
+        response_record(
+            enrollment=person.enrollments.get(),
+            activity=program.units.get(number=3).activities.get(kind="task"),
+            key=uuid.uuid4(),
+        )
+
+
+def _release_week_4(worker):
     with at(local(2026, 3, 23, 7, 30, 5)):
         worker.run_until_idle()
         worker.run_until_idle()
+
+
+def test_the_release_mentions_the_key_points_due_in_each_persons_language(
+    ann, bob, program, inbox, worker
+):
+    points = _points_in_week_3(program, 3)
+    for person in (ann, bob):
+        _did_week_3(person, program)
+    _release_week_4(worker)
     [to_ann], [to_bob] = inbox.to("ann@fjordvik.example"), inbox.to("bob@fjordvik.example")
     text, html = parts(to_ann)
     assert "Du har også 3 hovedpoeng å repetere." in text
@@ -54,9 +68,7 @@ def test_the_release_mentions_the_key_points_due_in_each_persons_language(
 
 
 def test_a_release_without_key_points_due_says_nothing_of_recall(ann, program, inbox, worker):
-    with at(local(2026, 3, 23, 7, 30, 5)):
-        worker.run_until_idle()
-        worker.run_until_idle()
+    _release_week_4(worker)
     text, html = parts(inbox.to("ann@fjordvik.example")[0])
     assert "\x00" not in text + html
     assert "hovedpoeng" not in text
@@ -66,18 +78,9 @@ def test_the_release_on_the_phone_mentions_the_key_points_due_too(
     ann, program, inbox, push_service, worker
 ):
     phone = subscribe(ann, push_service)
-    unit = program.units.get(number=3)
-    for n in (1, 2):
-        RecallQuestion.objects.create(unit=unit, position=n, prompt=f"Point {n}?", answer="A.")
-    with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
-        response_record(
-            enrollment=ann.enrollments.get(),
-            activity=unit.activities.get(kind="task"),
-            key=uuid.uuid4(),
-        )
-    with at(local(2026, 3, 23, 7, 30, 5)):
-        worker.run_until_idle()
-        worker.run_until_idle()
+    _points_in_week_3(program, 2)
+    _did_week_3(ann, program)
+    _release_week_4(worker)
     [request] = push_service.requests
     payload = phone.read(request["body"])
     assert payload["body"] == "Uke 4 er åpen: Week 4 challenge Du har også 2 hovedpoeng å repetere."
@@ -87,14 +90,8 @@ def test_the_release_on_the_phone_mentions_the_key_points_due_too(
 def test_a_recall_is_not_the_weeks_own_challenge_and_leaves_the_reminder(
     ann, program, inbox, worker
 ):
-    unit = program.units.get(number=3)
-    point = RecallQuestion.objects.create(unit=unit, position=1, prompt="Point?", answer="A.")
-    with time_machine.travel(local(2026, 3, 17, 9, 0), tick=False):  # in week 3
-        response_record(
-            enrollment=ann.enrollments.get(),
-            activity=unit.activities.get(kind="task"),
-            key=uuid.uuid4(),
-        )
+    [point] = _points_in_week_3(program, 1)
+    _did_week_3(ann, program)
     with at(local(2026, 3, 23, 7, 30, 5)):
         worker.run_until_idle()  # week 4 opens
     with time_machine.travel(local(2026, 3, 24, 9, 0), tick=False):
