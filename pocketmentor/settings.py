@@ -153,7 +153,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, its health check asking the socket instead of the server (lib/postgres).
+    DATABASES["default"]["ENGINE"] = "pocketmentor.lib.postgres"
+if DATABASES["default"]["ENGINE"] == "pocketmentor.lib.postgres" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # A query run five times on a connection is planned once: planning cost more than

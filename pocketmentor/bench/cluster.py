@@ -36,6 +36,7 @@ from pathlib import Path
 import requests
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
@@ -127,7 +128,7 @@ class Cluster:
 
 def run(*, redis_url: str, out=sys.stdout) -> int:
     """Start the topology on a database of its own, walk the journey; how many steps failed."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         raise SystemExit("The cluster shares one PostgreSQL database: set DATABASE_URL to one.")
     if shutil.which("caddy") is None:
         raise SystemExit("The cluster's proxy is Caddy: apt-get install caddy")

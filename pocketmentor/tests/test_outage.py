@@ -6,11 +6,12 @@ import errno
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -196,3 +197,43 @@ def test_the_worker_logs_one_line_a_round_while_the_database_is_cut_and_then_sen
     assert "Worker round failed, OperationalError" in failed[0].getMessage()
     assert [m["To"] for m in inbox.messages] == ["ann@fjordvik.example"]
     assert Nudge.objects.get(person=ann, kind="release").state == "sent"
+
+
+def backend_gone(pid: int, *, seconds: float = 10) -> bool:
+    """Whether PostgreSQL's backend `pid` has exited, asked until `seconds` have passed."""
+    watcher = connections.create_connection("default")
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            with watcher.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+                if cursor.fetchone()[0] == 0:
+                    return True
+            threading.Event().wait(0.05)
+    finally:
+        watcher.close()
+    return False
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_closed_is_opened_anew_before_a_request_uses_it(client):
+    """The health check asks the socket, not the server (lib/postgres): a live idle connection
+    is usable, one whose backend was terminated (as by a restart) is replaced, unnoticed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'the last statement'")
+    pid = connection.connection.info.backend_pid
+    assert connection.is_usable()
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        assert cursor.fetchone()[0] == "SELECT 'the last statement'"  # no SELECT 1 since
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other.close()
+    assert backend_gone(pid)
+    assert not connection.is_usable()
+    close_old_connections()  # as a server does when a request starts (the test client not)
+    answer = client.get("/healthz", HTTP_HOST="127.0.0.1")
+    assert answer.status_code == 200 and answer.json()["database"] == "ok"
+    assert connection.connection.info.backend_pid != pid
+    assert connection.is_usable()

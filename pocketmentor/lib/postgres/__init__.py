@@ -1,0 +1,1 @@
+"""PostgreSQL as Django has it, with a health check that costs no round trip (`base.py`)."""
