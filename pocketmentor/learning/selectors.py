@@ -125,19 +125,29 @@ def enrollment_of(found: PageVersions) -> Enrollment:
     made: list[Any] = []
     at = 0
     for model, _ in _ROW:
-        fields = model._meta.concrete_fields
-        values = [
-            value if value is None else _converted(f, value)
-            for f, value in zip(fields, found.row[at : at + len(fields)], strict=True)
-        ]
-        at += len(fields)
-        names = [f.attname for f in fields]
-        made.append(None if values[0] is None else model.from_db(connection.alias, names, values))
+        width = len(model._meta.concrete_fields)
+        values = found.row[at : at + width]
+        at += width
+        made.append(None if values[0] is None else _made(model, values))
     enrollment, program, organization, group = made
     program.organization = organization
     enrollment.program = program
     enrollment.group = group
     return enrollment
+
+
+def _made(model, values):
+    """A model instance from its row's values in the order of its fields, as the ORM makes one
+    (a raw queryset's machinery cost more than the database's answer: 0.15 ms a query)."""
+    fields = model._meta.concrete_fields
+    converted = [v if v is None else _converted(f, v) for f, v in zip(fields, values, strict=True)]
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 _CONVERTERS: dict = {}
@@ -278,10 +288,14 @@ def _responses(enrollment: Enrollment, activities: list[Activity]) -> list[Respo
     if not activities:
         return []
     sql = _responses_sql(connection.vendor, len(activities))
-    responses = list(Response.objects.raw(sql, [enrollment.pk, *(a.pk for a in activities)]))
-    for response in responses:
-        chosen = vars(response).pop("chosen_ids_")  # the query's, as text
+    width = len(Response._meta.concrete_fields)
+    responses = []
+    for row in _rows(sql, [enrollment.pk, *(a.pk for a in activities)]):
+        response = _made(Response, row[:width])
+        response.reaction_count, response.feedback_count, chosen = row[width:]
+        # The chosen options' ids, as text.
         response.chosen_ids = {int(pk) for pk in chosen.split(",")} if chosen else set()
+        responses.append(response)
     _attach_feedback(responses)
     return responses
 
@@ -773,7 +787,8 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
     opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
     moments = [connection.ops.adapt_datetimefield_value(m) for m in (next_opens, opened, opened)]
     sql = _recall_cards_sql(connection.vendor)
-    cards = list(RecallCard.objects.raw(sql, [enrollment.pk, week, *moments, RECALL_SHOWN]))
+    params = [enrollment.pk, week, *moments, RECALL_SHOWN]
+    cards = [_made(RecallCard, row) for row in _rows(sql, params)]
     if cards:
         questions = _recall_questions(enrollment.program)
         if any(c.question_id not in questions for c in cards):  # added since: read afresh
