@@ -220,6 +220,7 @@ def _unit_page(
         "items": _activity_parts(enrollment, states, failed),
         "done": sum(s.done for s in states),
         "seminar": seminar,
+        "seminar_part": _seminar_part(program, seminar),
         "poll_slots": True,  # filled with the counts current whenever the page is served
     }
     if status == 200 and not len(messages.get_messages(request)):
@@ -314,6 +315,16 @@ def _part_key(kind: str, pk: int, program) -> str:
     """What a shared part shows: the item, the content's version and the language."""
     version = program.organization.pages_version
     return f"part:{kind}:{pk}:{version}:{translation.get_language()}"
+
+
+def _seminar_part(program, seminar) -> str:
+    """The next seminar as everyone it is for sees it, shared like the activities: its
+    agenda's Markdown is rendered once, not on each first view."""
+    if seminar is None:
+        return ""
+    key = f"{_part_key('seminar', seminar.pk, program)}:{timezone.get_current_timezone_name()}"
+    context = {"program": program, "seminar": seminar}
+    return pages.fragments({key: partial(render_to_string, "learning/_seminar.html", context)})[key]
 
 
 def _render_activity(program, state) -> str:
