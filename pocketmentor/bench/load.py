@@ -24,6 +24,7 @@ from django.test import Client
 
 from pocketmentor.bench import Figure
 from pocketmentor.bench.pages import participants, program_path
+from pocketmentor.lib.startup import READY_MARK
 from pocketmentor.server import command as server_command
 
 HOST = "127.0.0.1"
@@ -148,6 +149,7 @@ def server_env(database_url: str, folder: Path) -> dict[str, str]:
         "DATA_DIR": str(data),
         "SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "pocketmentor.settings",
+        "LOG_LEVEL": "INFO",  # each worker says when it is ready (`wait_ready`)
     }
 
 
@@ -181,7 +183,7 @@ def serve(env: dict[str, str], workers: int, folder: Path) -> Iterator[Server]:
         )  # fmt: skip
     try:
         server = Server(f"http://{HOST}:{port}", process.pid, log)
-        wait_ready(server, process)
+        wait_ready(server, process, workers)
         yield server
     finally:
         stop(process)
@@ -193,18 +195,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_ready(server: Server, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_ready(
+    server: Server, process: subprocess.Popen, workers: int, seconds: float = 60
+) -> None:
+    """Until the server answers and each of its `workers` has said in its log that it is
+    ready: one worker answers while another may still be starting, and the first seconds of
+    a run would then measure one."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise CommandError(f"The server stopped:\n{server.log.read_text()[-2000:]}")
         try:
-            if get(server, "/healthz")[0] == 200:
-                return
+            answers = get(server, "/healthz")[0] == 200
         except OSError:
-            pass  # not listening yet
+            answers = False  # not listening yet
+        if answers and server.log.read_text().count(READY_MARK) >= workers:
+            return
         time.sleep(0.2)
-    raise CommandError(f"The server did not answer within {seconds:.0f} s.")
+    raise CommandError(f"The server was not ready within {seconds:.0f} s.")
 
 
 def stop(process: subprocess.Popen) -> None:

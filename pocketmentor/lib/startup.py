@@ -6,6 +6,9 @@ two nodes starting together take turns instead of racing (docs/configuration.md)
 """
 
 import fcntl
+import logging
+import os
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +23,8 @@ from django.urls import get_resolver
 from django.utils import translation
 
 from pocketmentor.lib.env import DATABASE_EXAMPLE
+
+logger = logging.getLogger(__name__)
 
 # Any number of our own; PostgreSQL's advisory locks are named by a 64-bit integer.
 MIGRATION_LOCK = 0x706D5F6D696772  # "pm_migr"
@@ -68,6 +73,10 @@ def migrate_under_lock(*, stdout: TextIO, verbosity: int = 1) -> None:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+READY_MARK = "is ready: warmed up"
+READY = f"Web process %d {READY_MARK} in %.2f s of CPU."
+
+
 def warm_up() -> None:
     """Pay at start what each web process's first requests would: every view module imported
     with the URL patterns, each language's translations read, our templates compiled, and
@@ -76,6 +85,7 @@ def warm_up() -> None:
     About 0.2 s of CPU a process (docs/performance.md): right after a restart, the first
     participants of a Monday morning wait for none of it.
     """
+    started = time.process_time()
     get_resolver().reverse_dict  # noqa: B018 - reading it imports and resolves every pattern
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
@@ -87,3 +97,5 @@ def warm_up() -> None:
                     get_template(path.relative_to(folder).as_posix())
     for alias in settings.CACHES:
         caches[alias].get("warm-up")
+    # In the server's log: the bench (and an operator) can tell when every worker is ready.
+    logger.info(READY, os.getpid(), time.process_time() - started)

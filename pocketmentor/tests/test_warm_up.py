@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.template import engines
 
 from pocketmentor import wsgi
-from pocketmentor.lib.startup import warm_up
+from pocketmentor.lib.startup import READY_MARK, warm_up
 
 
 def cached_loader():
@@ -42,3 +43,15 @@ def test_a_web_process_has_its_redis_client_before_its_first_request(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert started.stdout.strip() == "True", started.stderr[-2000:]
+
+
+def test_a_web_process_says_in_the_log_when_it_is_ready(tmp_path):
+    """One line a worker: an operator, and the bench, can tell when every worker is ready."""
+    env = os.environ | {"DATA_DIR": str(tmp_path), "LOG_LEVEL": "INFO"}
+    started = subprocess.run(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-c", "from pocketmentor import wsgi"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    ready = [line for line in started.stderr.splitlines() if READY_MARK in line]
+    assert len(ready) == 1, started.stderr[-2000:]
+    assert re.search(r"Web process \d+ is ready: warmed up in \d+\.\d\d s of CPU", ready[0])
