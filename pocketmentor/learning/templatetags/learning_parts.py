@@ -5,7 +5,12 @@ part left as a mark; each person's parts are then rendered alone and put in its 
 Anywhere else the tag renders what it holds, as if it were not there.
 """
 
+import functools
+
 from django import template
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -32,3 +37,16 @@ def personal(parser, token) -> PersonalNode:
     nodelist = parser.parse(("endpersonal",))
     parser.delete_first_token()
     return PersonalNode(bits[1][1:-1], nodelist)
+
+
+@register.simple_tag
+def meter(done: int, total: int, *, oob: bool = False) -> SafeString:
+    """The unit's "2 of 4 activities done", rendered once per count, language and way of
+    sending: a participant's first view rendered it each time (0.13 ms of 4)."""
+    return _meter(translation.get_language(), done, total, oob)
+
+
+@functools.lru_cache(maxsize=1024)
+def _meter(language: str | None, done: int, total: int, oob: bool) -> SafeString:
+    context = {"done": done, "total": total, "oob": oob}
+    return render_to_string("learning/_meter.html", context)
