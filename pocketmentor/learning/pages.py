@@ -28,6 +28,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Sequence
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -53,6 +54,16 @@ LONGEST = 6 * 3600  # seconds: six hours
 TOKEN_MARK, KEY_MARK = "\0token\0", "\0key\0"
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
 KEY = re.compile(r'(name="[ar]\d+-key" value=")[0-9a-f-]{36}"')  # activities' and recalls'
+
+
+class Kept(NamedTuple):
+    """A page as kept: what `cached` needs to serve it."""
+
+    unit_id: int
+    page: bytes  # its HTML, with marks where each serving's token, keys and counts go
+    expires: float  # the moment (time.time()) it may be served until
+    polls: tuple  # selectors.PollAnswer of each poll whose counts it shows
+    day: str  # the day it was rendered (`tracking.today()`): its opening was recorded then
 
 
 def touch(*, enrollment_id: int) -> None:
@@ -107,18 +118,18 @@ def cached(view):
         found = _key(request, org, program)
         key = found[1] if found else None
         kept = _pages().get(key) if key else None
-        # A unit's first view in a day is recorded (insights), so it is rendered.
-        # The page's own expiry is checked here too: Redis expires keys by its own clock.
+        # A unit's first view in a day is recorded (insights), so it is rendered; a page
+        # rendered today was, without asking. The page's own expiry is checked here too:
+        # Redis expires keys by its own clock. A page kept by an older release is rendered.
         if (
-            kept is not None
+            isinstance(kept, Kept)
             and found
-            and kept[2] > time.time()
-            and tracking.seen(found[0], kept[0])
+            and kept.expires > time.time()
+            and (kept.day == tracking.today() or tracking.seen(found[0], kept.unit_id))
         ):
-            html = zlib.decompress(kept[1]).decode()
-            polls = kept[3] if len(kept) > 3 else ()  # none in a page kept by an older release
-            if polls:
-                html = with_counts(html, polls)
+            html = zlib.decompress(kept.page).decode()
+            if kept.polls:
+                html = with_counts(html, kept.polls)
             return HttpResponse(_fill(request, html))
         response = view(request, org, program, **kwargs)
         if key and response.status_code == 200 and hasattr(response, "kept"):
@@ -128,7 +139,7 @@ def cached(view):
                 seconds = min(seconds, (until - timezone.now()).total_seconds())
             if seconds >= 1:
                 page = zlib.compress(_blank(html).encode(), 1)
-                kept = (unit_id, page, time.time() + seconds, polls)
+                kept = Kept(unit_id, page, time.time() + seconds, polls, tracking.today())
                 _pages().set(key, kept, int(seconds))
         return response
 

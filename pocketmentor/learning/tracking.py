@@ -75,8 +75,13 @@ class View(NamedTuple):
     note: str  # as queued
 
 
+def today() -> str:
+    """The day whose marks a view now sets or reads."""
+    return timezone.now().date().isoformat()
+
+
 def _mark(verb: str, enrollment_id: int, unit_id: int) -> str:
-    return f"{PREFIX}{verb}:{enrollment_id}:{unit_id}:{timezone.now().date().isoformat()}"
+    return f"{PREFIX}{verb}:{enrollment_id}:{unit_id}:{today()}"
 
 
 def _first_time(verb: str, enrollment_id: int, unit_id: int) -> bool:

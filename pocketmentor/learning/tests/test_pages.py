@@ -289,3 +289,30 @@ def test_the_marks_of_a_cohorts_first_views_are_all_remembered():
     for enrollment_id in range(2_500):
         assert tracking._first_time(tracking.OPENED, enrollment_id, 1)  # as a first view
     assert all(tracking.seen(enrollment_id, 1) for enrollment_id in range(2_500))
+
+
+def test_a_page_kept_today_is_served_without_asking_for_the_days_mark_and_rendered_next_day(
+    ann, program
+):
+    """A page rendered today recorded its opening then: serving it needs no read of the day's
+    mark (one round trip to Redis). The next day's first view renders it and records again."""
+    client = signed_in(ann)
+    enrollment = Enrollment.objects.get(user=ann, program=program)
+    unit = program.units.get(number=2)  # this week's
+    late = dt.datetime(2026, 3, 11, 23, 30, tzinfo=dt.UTC)
+    with time_machine.travel(late, tick=False):
+        page(client, program)  # rendered: its opening recorded, the page kept
+        caches["default"].delete(tracking._mark(tracking.OPENED, enrollment.pk, unit.pk))
+        with CaptureQueriesContext(connection) as kept:
+            page(client, program)
+        assert len(kept) == 2  # the session with its person, the versions: served as kept
+        assert not tracking.seen(enrollment.pk, unit.pk)  # served with the mark still gone
+    with time_machine.travel(late + dt.timedelta(hours=1), tick=False):  # the next day
+        assert not tracking.seen(enrollment.pk, unit.pk)
+        with CaptureQueriesContext(connection) as rendered:
+            page(client, program)
+        assert len(rendered) > 2
+        assert tracking.seen(enrollment.pk, unit.pk)  # that day's opening recorded
+        with CaptureQueriesContext(connection) as kept:
+            page(client, program)
+        assert len(kept) == 2
