@@ -50,3 +50,16 @@ def meter(done: int, total: int, *, oob: bool = False) -> SafeString:
 def _meter(language: str | None, done: int, total: int, oob: bool) -> SafeString:
     context = {"done": done, "total": total, "oob": oob}
     return render_to_string("learning/_meter.html", context)
+
+
+@register.simple_tag
+def group_line(name: str, program) -> SafeString:
+    """ "Your group: …" with the link to what it shared, rendered once per group name,
+    program and language, and kept by each process, as the meter."""
+    return _group_line(translation.get_language(), name, program.organization.slug, program.slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_line(language: str | None, name: str, org: str, program: str) -> SafeString:
+    context = {"name": name, "org": org, "program": program}
+    return render_to_string("learning/_group_line.html", context)
