@@ -31,6 +31,7 @@ from pocketmentor.learning.models import (
     Response,
     Supporter,
 )
+from pocketmentor.lib import sql
 from pocketmentor.orgs.models import Membership, Organization
 from pocketmentor.orgs.permissions import AUTHORS
 from pocketmentor.programs.models import (
@@ -101,7 +102,7 @@ def _page_versions_sql(vendor: str) -> str:
         "organization": Organization._meta.db_table,
         "group": Group._meta.db_table,
     }
-    sql = f"""
+    statement = f"""
         SELECT {columns}
         FROM {tables["enrollment"]} e
         JOIN {tables["program"]} p ON p.id = e.program_id
@@ -110,7 +111,7 @@ def _page_versions_sql(vendor: str) -> str:
         WHERE e.user_id = %s AND e.is_active = %s AND p.slug = %s AND o.slug = %s
           AND p.state IN (%s, %s)
     """  # noqa: S608 - table and column names from the models, values as parameters
-    return sql
+    return statement
 
 
 @functools.cache
@@ -167,12 +168,6 @@ def _conversions(vendor: str, model) -> tuple[tuple[int, Any, list], ...]:
 @functools.cache
 def _attnames(model) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def enrollments_of(*, user) -> list[Enrollment]:
@@ -275,34 +270,52 @@ class ActivityState:
 
 def activity_states(*, enrollment: Enrollment, unit: Unit) -> list[ActivityState]:
     """Each activity of the unit with this participant's response and, for polls, the group's."""
+    return page_reads(enrollment=enrollment, unit=unit, recall=False)[0]
+
+
+def page_reads(
+    *, enrollment: Enrollment, unit: Unit, recall: bool
+) -> tuple[list[ActivityState], list["RecallItem"]]:
+    """`activity_states` and, with `recall` (*this week*), `recall_items`: their two queries
+    sent together, one round trip to PostgreSQL."""
     activities = list(unit.activities.all())
-    responses = {r.activity_id: r for r in _responses(enrollment, activities)}
+    statements = [_responses_statement(enrollment, activities)] if activities else []
+    due = _recall_statement(enrollment) if recall else None
+    if due is not None:
+        statements.append(due.statement)
+    rows = sql.rows_together(statements)
+    responses = {r.activity_id: r for r in _responses_from(rows[0])} if activities else {}
     states = []
     for activity in activities:
         response = responses.get(activity.id)
         chosen = response.chosen_ids if response else set()
         states.append(ActivityState(activity, response, chosen))
     _add_distributions([s for s in states if s.done and s.activity.kind == Activity.Kind.POLL])
-    return states
+    items = _recall_from(enrollment, rows[-1], due) if due is not None else []
+    return states, items
 
 
-def _responses(enrollment: Enrollment, activities: list[Activity]) -> list[Response]:
-    """The participant's responses to these activities with their reaction counts, the ids of
-    their chosen options (`chosen_ids`) and their feedback: one query, two when any of them
-    has feedback.
+def _responses_statement(enrollment: Enrollment, activities: list[Activity]) -> tuple[str, list]:
+    """The participant's responses to these activities with their reaction and feedback
+    counts and the ids of their chosen options, as text.
 
     Written out in SQL, as `page_versions`: building it took the ORM longer than running it,
     on every first view of a unit; so did prefetching the choices and feedback.
     """
-    if not activities:
-        return []
-    sql = _responses_sql(connection.vendor, len(activities))
+    return _responses_sql(connection.vendor, len(activities)), [
+        enrollment.pk,
+        *(a.pk for a in activities),
+    ]
+
+
+def _responses_from(rows: list[tuple]) -> list[Response]:
+    """The responses of `_responses_statement`'s rows, with their chosen options' ids
+    (`chosen_ids`) and their feedback (a query more when any of them has some)."""
     width = len(Response._meta.concrete_fields)
     responses = []
-    for row in _rows(sql, [enrollment.pk, *(a.pk for a in activities)]):
+    for row in rows:
         response = _made(Response, row[:width])
         response.reaction_count, response.feedback_count, chosen = row[width:]
-        # The chosen options' ids, as text.
         response.chosen_ids = {int(pk) for pk in chosen.split(",")} if chosen else set()
         responses.append(response)
     _attach_feedback(responses)
@@ -790,14 +803,27 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
 
     Shown in the order of the program, so that an answered one stays where it was.
     """
-    now = timezone.now()
+    due = _recall_statement(enrollment)
+    return _recall_from(enrollment, sql.rows_together([due.statement])[0], due)
+
+
+class _Due(NamedTuple):
+    statement: tuple[str, list]  # the cards due or answered in the week under way
+    opened: dt.datetime  # when that week opened
+    next_opens: dt.datetime
+
+
+def _recall_statement(enrollment: Enrollment) -> _Due:
     program = enrollment.program
-    week = program.week_at(now)
+    week = program.week_at(timezone.now())
     opened, next_opens = program.opens_at(week), program.opens_at(week + 1)
     moments = [connection.ops.adapt_datetimefield_value(m) for m in (next_opens, opened, opened)]
-    sql = _recall_cards_sql(connection.vendor)
     params = [enrollment.pk, week, *moments, RECALL_SHOWN]
-    cards = [_made(RecallCard, row) for row in _rows(sql, params)]
+    return _Due((_recall_cards_sql(connection.vendor), params), opened, next_opens)
+
+
+def _recall_from(enrollment: Enrollment, rows: list[tuple], due: _Due) -> list[RecallItem]:
+    cards = [_made(RecallCard, row) for row in rows]
     if cards:
         questions = _recall_questions(enrollment.program)
         if any(c.question_id not in questions for c in cards):  # added since: read afresh
@@ -805,9 +831,12 @@ def recall_items(*, enrollment: Enrollment) -> list[RecallItem]:
         for card in cards:
             card.question = questions[card.question_id]
     return [
-        RecallItem(c, c.question, c.last_review is not None and c.last_review >= opened, next_opens)
+        RecallItem(
+            c, c.question, c.last_review is not None and c.last_review >= due.opened,
+            due.next_opens,
+        )
         for c in cards
-    ]
+    ]  # fmt: skip
 
 
 @functools.cache

@@ -205,14 +205,16 @@ def _unit_page(
     recall_failed=None,
 ):  # fmt: skip
     tracking.unit_viewed(request, enrollment, unit)
-    states = states or selectors.activity_states(enrollment=enrollment, unit=unit)
+    # The key points due this week, at the top of *this week*; answering one raises the
+    # page's version, and which are due changes only when a week opens (services.py).
+    if states is None:
+        states, recall = selectors.page_reads(enrollment=enrollment, unit=unit, recall=this_week)
+    else:
+        recall = selectors.recall_items(enrollment=enrollment) if this_week else []
     program = enrollment.program
     seminar = (
         selectors.seminar_for(program=program, group_id=enrollment.group_id) if this_week else None
     )
-    # The key points due this week, at the top of *this week*; answering one raises the
-    # page's version, and which are due changes only when a week opens (services.py).
-    recall = selectors.recall_items(enrollment=enrollment) if this_week else []
     context = _base(enrollment) | {
         "unit": unit,
         "this_week": this_week,

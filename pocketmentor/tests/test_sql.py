@@ -3,7 +3,9 @@ update, update_returning and insert_new."""
 
 import datetime as dt
 
+import pytest
 import time_machine
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from pocketmentor.insights.models import UnitProgress, WeekTally
@@ -162,3 +164,24 @@ def test_insert_new_returning_tells_the_rows_inserted_and_leaves_those_taken(ann
     steps = dict(UnitProgress.objects.values_list("unit_id", "steps"))
     assert steps == {units[0].pk: 1, units[1].pk: 1, units[2].pk: 2}  # those taken unchanged
     assert sql.insert_new_returning(UnitProgress, [], returning="unit_id") == []
+
+
+def test_rows_together_answers_each_statement_as_alone(ann, bob):
+    statements = [
+        ("SELECT email FROM accounts_user WHERE id = %s", [ann.pk]),
+        ("SELECT email FROM accounts_user WHERE id IN (%s, %s) ORDER BY email", [ann.pk, bob.pk]),
+        ("SELECT email FROM accounts_user WHERE id = %s", [-1]),
+    ]
+    assert sql.rows_together(statements) == [
+        [(ann.email,)], sorted([(ann.email,), (bob.email,)]), []
+    ]  # fmt: skip
+    assert sql.rows_together([]) == []
+
+
+def test_rows_together_raises_a_statements_error_as_django_does_and_the_next_read_works(ann):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql.rows_together(
+            [("SELECT email FROM accounts_user WHERE id = %s", [ann.pk]),
+             ("SELECT no_such_column FROM accounts_user", [])]
+        )  # fmt: skip
+    assert sql.rows_together([("SELECT 1", []), ("SELECT 2", [])]) == [[(1,)], [(2,)]]
