@@ -131,19 +131,34 @@ def cached(view):
             if kept.polls:
                 html = with_counts(html, kept.polls)
             return HttpResponse(_fill(request, html))
-        response = view(request, org, program, **kwargs)
-        if key and response.status_code == 200 and hasattr(response, "kept"):
-            unit_id, until, polls, html = response.kept
-            seconds = LONGEST
-            if until is not None:
-                seconds = min(seconds, (until - timezone.now()).total_seconds())
-            if seconds >= 1:
-                page = zlib.compress(_blank(html).encode(), 1)
-                kept = Kept(unit_id, page, time.time() + seconds, polls, tracking.today())
-                _pages().set(key, kept, int(seconds))
+        # With Redis, the view's "opened" note goes with the page it keeps: one round trip.
+        views = tracking.note_later(request)
+        try:
+            response = view(request, org, program, **kwargs)
+            if key and response.status_code == 200 and hasattr(response, "kept"):
+                _keep(key, *response.kept, views)
+        finally:
+            tracking.note(views)  # those not noted with the page
         return response
 
     return wrapper
+
+
+def _keep(key: str, unit_id: int, until, polls, html: str, views: list) -> None:
+    """Keep a page rendered (until `until` at the latest), noting its views in the same
+    round trip when the pages are in Redis."""
+    seconds = LONGEST
+    if until is not None:
+        seconds = min(seconds, (until - timezone.now()).total_seconds())
+    if seconds < 1:
+        return
+    page = zlib.compress(_blank(html).encode(), 1)
+    kept = Kept(unit_id, page, time.time() + seconds, polls, tracking.today())
+    store_with = getattr(_pages(), "set_with_scripts", None)
+    if store_with is not None and views:
+        store_with(key, kept, int(seconds), tracking.note_scripts(views))
+    else:
+        _pages().set(key, kept, int(seconds))
 
 
 def _pages():

@@ -102,9 +102,38 @@ def queued() -> bool:
 def unit_viewed(request, enrollment, unit) -> None:
     """The participant opened a unit: one record the first time in the day."""
     if queued():
-        _mark_and_note(enrollment.pk, unit.pk)
+        later = getattr(request, "views_to_note", None)
+        if later is not None:  # noted along with the page kept (`note_later`)
+            later.append((enrollment.pk, unit.pk))
+        else:
+            _mark_and_note(enrollment.pk, unit.pk)
     elif _first_time(OPENED, enrollment.pk, unit.pk):
         signals.unit_opened.send(type(unit), enrollment=enrollment, unit=unit)
+
+
+def note_later(request) -> list[tuple[int, int]]:
+    """With Redis, let the views of this request be noted later, in the same round trip as
+    another command (learning/pages.py stores the page with them): the list they go in."""
+    views: list[tuple[int, int]] = []
+    if queued():
+        request.views_to_note = views
+    return views
+
+
+def note(views: list[tuple[int, int]]) -> None:
+    """Note views that waited (`note_later`) on their own."""
+    for enrollment_id, unit_id in views:
+        _mark_and_note(enrollment_id, unit_id)
+    views.clear()
+
+
+def note_scripts(views: list[tuple[int, int]]) -> list[tuple[str, list[str], list]]:
+    """The Lua scripts (source, keys, arguments) that note views that waited, for a Redis
+    pipeline of the default cache's database (`lib.caches.PagesRedisCache.set_with_scripts`)."""
+    default, _client = _redis()
+    scripts = [(_MARK_AND_NOTE, *_mark_and_note_args(default, *view)) for view in views]
+    views.clear()
+    return scripts
 
 
 def cards_seen(request, enrollment, unit) -> None:
@@ -142,10 +171,14 @@ def _queue_keys(default) -> list[str]:
 def _mark_and_note(enrollment_id: int, unit_id: int) -> bool:
     """Set today's mark and, the first time, queue the view: one round trip. Whether queued."""
     default, client = _redis()
+    keys, args = _mark_and_note_args(default, enrollment_id, unit_id)
+    return bool(_run(client, "note", _MARK_AND_NOTE, keys, args))
+
+
+def _mark_and_note_args(default, enrollment_id: int, unit_id: int) -> tuple[list[str], list]:
     mark = default.make_and_validate_key(_mark(OPENED, enrollment_id, unit_id))
-    note = f"{enrollment_id}:{unit_id}:{timezone.now().timestamp():.6f}"
-    keys = [mark, _queue_keys(default)[0]]
-    return bool(_run(client, "note", _MARK_AND_NOTE, keys, [KEEP, note]))
+    view = f"{enrollment_id}:{unit_id}:{timezone.now().timestamp():.6f}"
+    return [mark, _queue_keys(default)[0]], [KEEP, view]
 
 
 def claim(most: int = 500) -> list[View]:

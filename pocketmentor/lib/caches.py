@@ -98,6 +98,20 @@ class PagesRedisCache(ReusingRedisCache):
     def clear(self) -> None:
         delete_matching(self, "*")
 
+    def set_with_scripts(
+        self, key: str, value: Any, timeout: int, scripts: list[tuple[str, list[str], list]]
+    ) -> None:
+        """`set`, with Lua scripts (source, keys, arguments) run first in the same round
+        trip: what a first view notes (learning/tracking.py) goes with the page it keeps."""
+        # The stubs know not the backend's client; Django's documented Redis cache has it.
+        cache = self._cache  # type: ignore[attr-defined]
+        pipeline = cache.get_client(key, write=True).pipeline(transaction=False)
+        for source, keys, args in scripts:
+            pipeline.eval(source, len(keys), *keys, *args)
+        stored = cache._serializer.dumps(value)
+        pipeline.set(self.make_and_validate_key(key), stored, ex=self.get_backend_timeout(timeout))
+        pipeline.execute()
+
 
 def delete_matching(cache: BaseCache, pattern: str) -> None:
     """Delete the keys of a Redis cache that match `pattern` (as given to `cache.set`), in

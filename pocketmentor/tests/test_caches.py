@@ -97,3 +97,27 @@ def test_a_redis_cache_makes_its_client_once_and_still_answers():
         assert backend.get_client(None, write=True) is backend.get_client(None, write=True)
         caches[name].set("reused", 1)
         assert caches[name].get("reused") == 1
+
+
+@needs_redis
+def test_a_page_is_kept_with_scripts_run_in_the_same_round_trip():
+    script = "return redis.call('SET', KEYS[1], ARGV[1], 'EX', 60)"
+    mark = caches["default"].make_and_validate_key("set-alongside")
+    caches["pages"].set_with_scripts("a-page", {"html": "<p>kept</p>"}, 30, [(script, [mark], [7])])
+    assert caches["pages"].get("a-page") == {"html": "<p>kept</p>"}  # as `set` stores it
+    client = caches["pages"]._cache.get_client(None)
+    assert 0 < client.ttl(caches["pages"].make_and_validate_key("a-page")) <= 30
+    assert client.get(mark) == b"7"  # the script ran
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_with_redis_a_first_view_notes_its_opening_along_with_the_page_it_keeps(ann, program):
+    client = signed_in(ann)
+    assert tracking.pending() == 0
+    assert client.get(week_url(program)).status_code == 200
+    assert tracking.pending() == 1  # noted once, in the round trip that kept the page
+    enrollment = ann.enrollments.get()
+    assert tracking.seen(enrollment.pk, program.units.get(number=2).pk)
+    assert client.get(week_url(program)).status_code == 200  # kept: nothing noted again
+    assert tracking.pending() == 1
