@@ -99,12 +99,20 @@ def with_counts(html: str, polls: Sequence[selectors.PollAnswer]) -> str:
     """The page with each poll's slot filled with its current counts beside the person's answer
     (`selectors.poll_counts`: one read of the cache, and a query or two once a minute)."""
     counted = selectors.poll_counts(list(polls))
-    template = get_template("learning/_poll_results.html")
+    language = translation.get_language()
     for poll in polls:
         _answers, shares = selectors.poll_shares(poll, counted[poll.activity_id])
-        context = {"distribution": shares, "min_answers": settings.POLL_MIN_ANSWERS}
-        html = html.replace(selectors.POLL_SLOT.format(poll.activity_id), template.render(context))
+        results = _poll_results(language, tuple(shares), settings.POLL_MIN_ANSWERS)
+        html = html.replace(selectors.POLL_SLOT.format(poll.activity_id), results)
     return html
+
+
+@functools.lru_cache(maxsize=4096)
+def _poll_results(language: str | None, shares: tuple, min_answers: int) -> str:
+    """A poll's counts as shown, rendered once per shares and language and kept by each
+    process: a kept page with a poll rendered them at every serving."""
+    context = {"distribution": shares, "min_answers": min_answers}
+    return get_template("learning/_poll_results.html").render(context)
 
 
 def cached(view):

@@ -330,8 +330,11 @@ def _attach_feedback(responses: list[Response]) -> None:
         prefetch_related_objects(with_feedback, _feedback())
     for response in responses:
         if not response.feedback_count:
-            # As a prefetch that found none leaves it: the page asks for it without a query.
-            response._prefetched_objects_cache = {"feedback": Feedback.objects.none()}  # type: ignore[attr-defined]
+            # As a prefetch that found none leaves it, evaluated: the page asks for it without
+            # a query, and without building one (0.1 ms each answered activity).
+            none = Feedback.objects.none()
+            none._result_cache, none._prefetch_done = [], True  # type: ignore[attr-defined]
+            response._prefetched_objects_cache = {"feedback": none}  # type: ignore[attr-defined]
 
 
 @functools.cache
