@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
@@ -420,14 +419,16 @@ def poll_shares(poll: PollAnswer, counted: PollCounts) -> tuple[int, list[Share]
 
 def poll_counts(polls: list[PollAnswer]) -> dict[int, PollCounts]:
     """The answers counted per value or option of each poll, by activity id: counted at most a
-    minute ago, by whichever process counted first (one read of the cache), else now (two
-    queries at most).
+    minute ago, by whichever process counted first (one read of the kept pages' cache, none
+    when this process read it in the last seconds), else now (two queries at most).
 
     Counting every answer of a national program's poll takes tens of milliseconds. A count is
     current by this clock, not only the cache's (Redis expires keys by its own).
     """
     now = timezone.now()
-    read = cache.get_many([_poll_key(p.activity_id) for p in polls])
+    # Held by each process for a few seconds as well (`shared`): a first view showing a poll
+    # asks twice (its distribution, then its kept page's counts), and each kept page once.
+    read = shared.get_many([_poll_key(p.activity_id) for p in polls])
     found = {}
     for poll in polls:
         counted = read.get(_poll_key(poll.activity_id))
@@ -437,7 +438,7 @@ def poll_counts(polls: list[PollAnswer]) -> dict[int, PollCounts]:
     if stale:
         fresh = _count_answers(stale)
         made = {p.activity_id: PollCounts(now, fresh.get(p.activity_id, {})) for p in stale}
-        cache.set_many({_poll_key(i): tuple(c) for i, c in made.items()}, POLL_CACHE_SECONDS)
+        shared.set_many({_poll_key(i): tuple(c) for i, c in made.items()}, POLL_CACHE_SECONDS)
         found |= made
     return found
 

@@ -6,14 +6,14 @@ from uuid import uuid4
 
 import pytest
 import time_machine
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.utils import timezone
 
 from pocketmentor.conftest import answer, enroll, make_person, make_unit, signed_in, week_url
-from pocketmentor.learning import selectors, shared
+from pocketmentor.learning import shared
 from pocketmentor.learning.pages import touch
 from pocketmentor.learning.services import feedback_give, response_record
-from pocketmentor.programs.models import Activity, RecallQuestion
+from pocketmentor.programs.models import RecallQuestion
 
 # session with its person, enrollment (with the versions that key a kept unit page,
 # learning/pages.py), then the page's own reads: the participant's answers come with their
@@ -134,8 +134,8 @@ def unsigned(html: str) -> str:
 
 
 def forget() -> None:
-    """Forget kept pages and poll counts; not the day's marks of units already recorded."""
-    cache.delete_many([selectors._poll_key(a) for a in Activity.objects.all()])
+    """Forget kept pages and poll counts (kept beside them); not the day's marks of units
+    already recorded."""
     caches["pages"].clear()
     shared.forget()
 
