@@ -7,18 +7,17 @@ the database to answer it; the person waits in `signed_in` for the authenticatio
 Writes, expiry and everything else stay Django's.
 """
 
-import functools
 from contextvars import ContextVar
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
-from django.db.models.expressions import Col
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from pocketmentor.accounts.models import Session, User
+from pocketmentor.lib import sql
 
 # The person of the session this request read, until the backend takes them.
 _person: ContextVar[User | None] = ContextVar("person", default=None)
@@ -91,29 +90,7 @@ def _statement(connection) -> str:
     )
 
 
-@functools.cache
-def _converters(vendor: str, alias: str) -> list[tuple[int, list, Col]]:
-    """What the ORM does to each column of a person read from the database (on SQLite: true
-    and false, aware datetimes), by the column's place; the same for every row."""
-    connection = connections[alias]
-    found = []
-    for place, field in enumerate(User._meta.concrete_fields):
-        column = field.get_col(User._meta.db_table)
-        convert = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if convert:
-            found.append((place, convert, column))
-    return found
-
-
 def person_from_row(connection, values: list) -> User:
     """A person from their row's values in the model's column order, as the ORM makes one
     (a query's own machinery costs more than the database's answer to such a one-row read)."""
-    for place, convert, column in _converters(connection.vendor, connection.alias):
-        value = values[place]
-        for converter in convert:
-            value = converter(value, column, connection)
-        values[place] = value
-    return User.from_db(connection.alias, _ATTNAMES, values)
-
-
-_ATTNAMES = [f.attname for f in User._meta.concrete_fields]
+    return sql.model_from_row(User, values, using=connection.alias)

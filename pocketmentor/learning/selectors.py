@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -128,45 +128,12 @@ def enrollment_of(found: PageVersions) -> Enrollment:
         width = len(model._meta.concrete_fields)
         values = found.row[at : at + width]
         at += width
-        made.append(None if values[0] is None else _made(model, values))
+        made.append(None if values[0] is None else sql.model_from_row(model, values))
     enrollment, program, organization, group = made
     program.organization = organization
     enrollment.program = program
     enrollment.group = group
     return enrollment
-
-
-def _made(model, values):
-    """A model instance from its row's values in the order of its fields, as the ORM makes one
-    (a raw queryset's machinery cost more than the database's answer: 0.15 ms a query)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    values = list(values)
-    for place, column, converters in _conversions(db.vendor, model):
-        value = values[place]
-        if value is not None:
-            for convert in converters:
-                value = convert(value, column, db)
-            values[place] = value
-    return model.from_db(db.alias, _attnames(model), values)
-
-
-@functools.cache
-def _conversions(vendor: str, model) -> tuple[tuple[int, Any, list], ...]:
-    """What the ORM does to each column of a model's row (dates, booleans, JSON on SQLite),
-    by the column's place; only the columns it changes."""
-    db = connections[DEFAULT_DB_ALIAS]
-    found = []
-    for place, each in enumerate(model._meta.concrete_fields):
-        column = each.get_col(model._meta.db_table)
-        converters = db.ops.get_db_converters(column) + each.get_db_converters(db)
-        if converters:
-            found.append((place, column, converters))
-    return tuple(found)
-
-
-@functools.cache
-def _attnames(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
 
 
 def enrollments_of(*, user) -> list[Enrollment]:
@@ -313,7 +280,7 @@ def _responses_from(rows: list[tuple]) -> list[Response]:
     width = len(Response._meta.concrete_fields)
     responses = []
     for row in rows:
-        response = _made(Response, row[:width])
+        response = sql.model_from_row(Response, row[:width])
         response.reaction_count, response.feedback_count, chosen = row[width:]
         response.chosen_ids = {int(pk) for pk in chosen.split(",")} if chosen else set()
         responses.append(response)
@@ -827,7 +794,7 @@ def _recall_statement(enrollment: Enrollment) -> _Due:
 
 
 def _recall_from(enrollment: Enrollment, rows: list[tuple], due: _Due) -> list[RecallItem]:
-    cards = [_made(RecallCard, row) for row in rows]
+    cards = [sql.model_from_row(RecallCard, row) for row in rows]
     if cards:
         questions = _recall_questions(enrollment.program)
         if any(c.question_id not in questions for c in cards):  # added since: read afresh

@@ -57,7 +57,10 @@ def test_link_expires(ann, settings):
 
 def test_tampered_link_is_refused(ann):
     path = link_path(ann)
-    assert Client().get(path[:-2] + "xx").status_code == 410
+    # A character of the signature changed for another: the last ones may carry bits that
+    # base64 leaves unused, and "xx" was, once in a few hundred links, what they held.
+    changed = "A" if path[-5] != "A" else "B"
+    assert Client().get(path[:-5] + changed + path[-4:]).status_code == 410
 
 
 def test_deactivated_person_cannot_use_a_link(ann):
