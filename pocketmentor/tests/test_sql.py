@@ -185,3 +185,15 @@ def test_rows_together_raises_a_statements_error_as_django_does_and_the_next_rea
              ("SELECT no_such_column FROM accounts_user", [])]
         )  # fmt: skip
     assert sql.rows_together([("SELECT 1", []), ("SELECT 2", [])]) == [[(1,)], [(2,)]]
+
+
+def test_model_from_row_makes_the_instance_the_orm_makes(ann):
+    columns = ", ".join(f.column for f in type(ann)._meta.concrete_fields)
+    statement = f"SELECT {columns} FROM accounts_user WHERE id = %s"  # noqa: S608 - the model's
+    [row] = sql.rows_together([(statement, [ann.pk])])[0]
+    made = sql.model_from_row(type(ann), row)
+    orm = type(ann).objects.get(pk=ann.pk)
+    for field in type(ann)._meta.concrete_fields:
+        assert getattr(made, field.attname) == getattr(orm, field.attname), field.name
+    assert made.is_active is True and made.date_joined.tzinfo is not None  # converted on SQLite
+    assert not made._state.adding
