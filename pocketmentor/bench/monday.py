@@ -251,7 +251,7 @@ def rotate(
         progress(f"monday: the first round reached {reached:,} in {took:.0f} s, not all")
         rotation, cookies = reached, cookies[:reached]
     name = f"monday.rotation-{rotation}"
-    figures = [*first_round.figures, Figure(f"{name}.first-round.seconds", round(took, 1), "s")]
+    figures = [*first_round.figures, Figure(f"{name}.first-round.seconds", round(took, 3), "s")]
     # In a shuffled order: the seconds measured sample the whole cohort, early and late in the
     # first round, the demo's active participants and the bench's quiet ones.
     shuffled = random.Random(rotation).sample(cookies, len(cookies))
