@@ -130,7 +130,7 @@ def note(views: list[tuple[int, int]]) -> None:
 def note_scripts(views: list[tuple[int, int]]) -> list[tuple[str, list[str], list]]:
     """The Lua scripts (source, keys, arguments) that note views that waited, for a Redis
     pipeline of the default cache's database (`lib.caches.PagesRedisCache.set_with_scripts`)."""
-    default, _client = _redis()
+    default = caches["default"]
     scripts = [(_MARK_AND_NOTE, *_mark_and_note_args(default, *view)) for view in views]
     views.clear()
     return scripts
